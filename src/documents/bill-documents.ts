@@ -1,0 +1,76 @@
+import type { BillRecord } from '../domain/records.ts'
+import { DomainError, ErrorCodes } from '../domain/errors.ts'
+import { groupRatesForDocument } from '../domain/bill-calculation.ts'
+import { billableRate } from '../domain/bill-account.ts'
+import { toAmountString, toDecimal } from '../domain/money.ts'
+import type { Store } from '../store/database.ts'
+import { findBill, updateBill } from '../store/bills.ts'
+import { findBillDocument, findPendingDocuments, saveRenderedDocument } from '../store/documents.ts'
+import { findRatesOfBill } from '../store/rates.ts'
+import { type BillDocumentInput, renderBillPdf } from './bill-pdf.ts'
+
+export interface DocumentDeps { store: Store; issuerName: string; now: () => Date }
+
+type Money = { unit: string; value: number }
+
+/** The document's content, from the bill and its rates as stored: rendering twice gives the same bytes. */
+async function documentInput (store: Store, bill: BillRecord, issuer: string): Promise<BillDocumentInput> {
+  const rates = await findRatesOfBill(store.db, bill.id)
+  const body = bill.body as { billingPeriod: { startDateTime: string; endDateTime: string }; billingAccount: { id: string; name?: string };
+    taxItem: { taxCategory: string; taxRate: number; taxAmount: Money }[]; taxExcludedAmount: Money; taxIncludedAmount: Money }
+  const amount = (m: Money) => toAmountString(toDecimal(String(m.value)), bill.currency)
+  return {
+    billNo: bill.billNo,
+    billDate: bill.billDate,
+    paymentDueDate: bill.paymentDueDate,
+    billingPeriod: body.billingPeriod,
+    billingAccount: body.billingAccount,
+    currency: bill.currency,
+    issuer,
+    lines: groupRatesForDocument(rates.map(billableRate)),
+    taxItems: body.taxItem.map((t) => ({ taxCategory: t.taxCategory, taxRate: String(t.taxRate), taxAmount: amount(t.taxAmount) })),
+    taxExcludedAmount: amount(body.taxExcludedAmount),
+    taxIncludedAmount: amount(body.taxIncludedAmount),
+    amountDue: toAmountString(toDecimal(bill.amountDue), bill.currency)
+  }
+}
+
+/**
+ * Renders one bill's PDF, stores it and records its size on the bill's billDocument. Bills are rendered
+ * after they are committed (docs/decisions/0008-bill-documents.md), so a bill run is not slowed by PDFs.
+ */
+export async function renderDocument (documentId: string, deps: DocumentDeps): Promise<Buffer> {
+  const doc = await findBillDocument(deps.store.db, documentId)
+  if (!doc) throw new DomainError(ErrorCodes.NOT_FOUND, 'Resource not found', `No bill document ${documentId}`)
+  if (doc.content) return doc.content
+  const bill = await findBill(deps.store.db, doc.billId)
+  if (!bill) throw new DomainError(ErrorCodes.NOT_FOUND, 'Resource not found', `No CustomerBill with id ${doc.billId}`)
+  const pdf = await renderBillPdf(await documentInput(deps.store, bill, deps.issuerName))
+  await deps.store.transaction(async (trx) => {
+    if (!await saveRenderedDocument(trx, documentId, pdf, deps.now().toISOString())) return
+    const current = await findBill(trx, bill.id, deps.store.dialect.supportsSkipLocked)
+    if (!current) return
+    const docs = (current.body.billDocument as Record<string, unknown>[]).map((d) =>
+      d.id === documentId ? { ...d, size: { amount: pdf.length, units: 'bytes' } } : d)
+    await updateBill(trx, { ...current, body: { ...current.body, billDocument: docs } })
+  })
+  return pdf
+}
+
+/** Renders up to `limit` waiting documents; returns how many it rendered. */
+export async function renderPendingDocuments (deps: DocumentDeps, limit = 50): Promise<number> {
+  const pending = await findPendingDocuments(deps.store.db, limit)
+  for (const p of pending) await renderDocument(p.id, deps)
+  return pending.length
+}
+
+/** A bill's document for download, rendered now if the background renderer has not reached it yet. */
+export async function readBillDocument (billId: string, documentId: string, deps: DocumentDeps): Promise<{ content: Buffer; mimeType: string; name: string }> {
+  const doc = await findBillDocument(deps.store.db, documentId)
+  if (!doc || doc.billId !== billId) {
+    throw new DomainError(ErrorCodes.NOT_FOUND, 'Resource not found', `CustomerBill ${billId} has no document ${documentId}`)
+  }
+  const content = doc.content ?? await renderDocument(documentId, deps)
+  const bill = await findBill(deps.store.db, billId)
+  return { content, mimeType: doc.mimeType, name: `${bill?.billNo ?? documentId}.pdf` }
+}

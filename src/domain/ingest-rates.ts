@@ -1,0 +1,125 @@
+import type { AccountRecord, RateRecord } from './records.ts'
+import { DomainError, ErrorCodes } from './errors.ts'
+import { newId } from './ids.ts'
+import { parseAmount, parseCurrency, sumAmounts, toAmountString, toWireNumber } from './money.ts'
+import { type AppliedTaxInput, type TaxConfig, taxForRate } from './tax.ts'
+import type { Store } from '../store/database.ts'
+import { ensureAccounts } from '../store/accounts.ts'
+import { findRatesByExternalId, insertRates, type NewRate } from '../store/rates.ts'
+
+/** Attributes the server owns on a rate: a client may not set them. */
+const SERVER_OWNED = ['id', 'href', 'isBilled', 'bill'] as const
+
+export interface IngestContext {
+  taxConfig: TaxConfig
+  now: Date
+}
+
+export interface AccountDefaults { billCycleDay: number; paymentTermsDays: number }
+
+/**
+ * Validates one rated charge and computes its tax. Pure: no I/O. The result is what gets stored; tax is
+ * fixed at ingest, as the rating system rated it (docs/decisions/0004-taxes.md).
+ */
+export function prepareRate (input: Record<string, unknown>, ctx: IngestContext): NewRate {
+  for (const key of SERVER_OWNED) {
+    if (key in input) throw new DomainError(ErrorCodes.INVALID_FIELD, 'Server-owned attribute', `Attribute '${key}' is set by the server and may not be sent`)
+  }
+  const account = input.billingAccount as { id?: unknown } | undefined
+  if (typeof account?.id !== 'string' || account.id === '') {
+    throw new DomainError(ErrorCodes.INVALID_BODY, 'Missing billing account', "Attribute 'billingAccount.id' is required")
+  }
+  const money = input.taxExcludedAmount as { unit?: unknown; value?: unknown } | undefined
+  if (money === undefined) throw new DomainError(ErrorCodes.INVALID_BODY, 'Missing amount', "Attribute 'taxExcludedAmount' is required")
+  const currency = parseCurrency(money.unit, 'taxExcludedAmount.unit')
+  const amount = parseAmount(money.value, 'taxExcludedAmount.value')
+  const date = parseDate(input.date, 'date')
+  const included = input.taxIncludedAmount as { unit?: unknown; value?: unknown } | undefined
+  if (included !== undefined && parseCurrency(included.unit, 'taxIncludedAmount.unit') !== currency) {
+    throw new DomainError(ErrorCodes.CURRENCY_MISMATCH, 'Currency mismatch', 'taxIncludedAmount.unit must equal taxExcludedAmount.unit')
+  }
+  const product = input.product as { id?: unknown } | undefined
+  const productId = typeof product?.id === 'string' ? product.id : undefined
+  const type = typeof input.type === 'string' ? input.type : undefined
+  const lines = taxForRate({
+    taxExcludedAmount: amount,
+    currency,
+    ...(type !== undefined ? { type } : {}),
+    ...(productId !== undefined ? { productId } : {}),
+    ...(Array.isArray(input.appliedTax) ? { appliedTax: input.appliedTax as AppliedTaxInput[] } : {}),
+    ...(included !== undefined ? { taxIncludedAmount: parseAmount(included.value, 'taxIncludedAmount.value') } : {})
+  }, ctx.taxConfig)
+  const taxIncluded = amount.plus(sumAmounts(lines.map((l) => l.taxAmount)))
+  const externalId = typeof input.externalId === 'string' ? input.externalId : null
+
+  const body: Record<string, unknown> = {
+    ...input,
+    date,
+    taxExcludedAmount: { unit: currency, value: toWireNumber(amount) },
+    taxIncludedAmount: { unit: currency, value: toWireNumber(taxIncluded) },
+    appliedTax: lines.map((l) => ({
+      taxCategory: l.taxCategory,
+      taxRate: l.taxRate.toNumber(),
+      taxAmount: { unit: currency, value: toWireNumber(l.taxAmount) },
+      '@type': 'AppliedBillingTaxRate'
+    })),
+    '@type': typeof input['@type'] === 'string' ? input['@type'] : 'AppliedCustomerBillingRate'
+  }
+  return {
+    id: newId(),
+    externalId,
+    billingAccountId: account.id,
+    currency,
+    taxExcludedAmount: toAmountString(amount),
+    date,
+    type: type ?? null,
+    productId: productId ?? null,
+    createdAt: ctx.now.toISOString(),
+    body
+  }
+}
+
+function parseDate (value: unknown, what: string): string {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+    throw new DomainError(ErrorCodes.INVALID_FIELD, 'Invalid date-time', `Attribute '${what}' must be an RFC 3339 date-time, e.g. 2026-11-01T00:00:00Z`)
+  }
+  const d = new Date(value)
+  if (Number.isNaN(d.getTime())) throw new DomainError(ErrorCodes.INVALID_FIELD, 'Invalid date-time', `Attribute '${what}' is not a valid date`)
+  return d.toISOString()
+}
+
+export interface IngestResult {
+  /** Rates stored by this call. */
+  created: RateRecord[]
+  /** Rates whose `externalId` was already stored: nothing new was written for them. */
+  existing: RateRecord[]
+}
+
+/**
+ * Stores prepared rates in one transaction, registering their billing accounts on first sight. Rates
+ * carrying an `externalId` that is already stored are skipped, so re-sending a batch creates nothing new.
+ */
+export async function storeRates (store: Store, rates: NewRate[], defaults: AccountDefaults, now: Date,
+  opts: { loadExisting?: boolean } = {}): Promise<IngestResult> {
+  return store.transaction(async (trx) => {
+    const accounts = new Map<string, AccountRecord>()
+    for (const r of rates) {
+      if (!accounts.has(r.billingAccountId)) {
+        const name = (r.body.billingAccount as { name?: unknown }).name
+        accounts.set(r.billingAccountId, {
+          id: r.billingAccountId,
+          name: typeof name === 'string' ? name : null,
+          billCycleDay: defaults.billCycleDay,
+          paymentTermsDays: defaults.paymentTermsDays,
+          createdAt: now.toISOString()
+        })
+      }
+    }
+    await ensureAccounts(trx, [...accounts.values()])
+    const insertedIds = await insertRates(trx, rates)
+    const created = rates.filter((r) => insertedIds.has(r.id)).map((r) => ({ ...r, isBilled: false, billId: null }))
+    const skipped = rates.filter((r) => !insertedIds.has(r.id) && r.externalId !== null).map((r) => r.externalId as string)
+    const existing = opts.loadExisting === false ? [] : await findRatesByExternalId(trx, skipped)
+    return { created, existing }
+  })
+}

@@ -1,0 +1,50 @@
+import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
+import { parse as parseCsv } from 'csv-parse'
+import type { ImportLine } from './import-rates.ts'
+
+/** NDJSON: one JSON object per line; blank lines are skipped, a line that is not an object is rejected. */
+export async function * ndjsonLines (input: Readable): AsyncGenerator<ImportLine> {
+  const rl = createInterface({ input, crlfDelay: Infinity })
+  let line = 0
+  for await (const text of rl) {
+    line++
+    if (text.trim() === '') continue
+    try {
+      const value: unknown = JSON.parse(text)
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) yield { line, error: 'line is not a JSON object' }
+      else yield { line, record: value as Record<string, unknown> }
+    } catch (err) {
+      yield { line, error: `malformed JSON: ${(err as Error).message}` }
+    }
+  }
+}
+
+/**
+ * CSV with a header row. Columns (docs/import.md): externalId, billingAccountId, billingAccountName, date,
+ * amount, currency, taxIncludedAmount, taxCategory, taxRate, taxAmount, type, productId, productName, name,
+ * description. Only billingAccountId, date, amount and currency are required.
+ */
+export async function * csvLines (input: Readable): AsyncGenerator<ImportLine> {
+  const parser = input.pipe(parseCsv({ columns: true, skip_empty_lines: true, trim: true, relax_column_count: true, info: true }))
+  for await (const row of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    yield { line: row.info.lines, record: csvRecordToRate(row.record) }
+  }
+}
+
+function csvRecordToRate (r: Record<string, string>): Record<string, unknown> {
+  const opt = (k: string) => (r[k] !== undefined && r[k] !== '' ? r[k] : undefined)
+  const currency = opt('currency')
+  const out: Record<string, unknown> = {
+    date: opt('date'),
+    billingAccount: { id: opt('billingAccountId'), ...(opt('billingAccountName') ? { name: opt('billingAccountName') } : {}) },
+    taxExcludedAmount: { unit: currency, value: opt('amount') }
+  }
+  for (const k of ['externalId', 'type', 'name', 'description'] as const) if (opt(k)) out[k] = opt(k)
+  if (opt('productId')) out.product = { id: opt('productId'), ...(opt('productName') ? { name: opt('productName') } : {}) }
+  if (opt('taxIncludedAmount')) out.taxIncludedAmount = { unit: currency, value: opt('taxIncludedAmount') }
+  if (opt('taxCategory') && opt('taxAmount')) {
+    out.appliedTax = [{ taxCategory: opt('taxCategory'), taxRate: opt('taxRate'), taxAmount: { unit: currency, value: opt('taxAmount') } }]
+  }
+  return out
+}

@@ -1,0 +1,62 @@
+import { hostname } from 'node:os'
+import type { Config } from '../config.ts'
+import type { Clock } from '../domain/clock.ts'
+import { newId } from '../domain/ids.ts'
+import { processNextOnDemand } from '../domain/on-demand.ts'
+import { runBillRun } from '../domain/bill-run.ts'
+import { renderPendingDocuments } from '../documents/bill-documents.ts'
+import type { Store } from '../store/database.ts'
+import { acquireLease } from '../store/leases.ts'
+import { billingOptions } from '../context.ts'
+import { type Loop, type LoopLogger, startLoop } from './loop.ts'
+import type { Wakeable } from '../app.ts'
+
+export interface BackgroundJobs extends Wakeable {
+  stop(): Promise<void>
+}
+
+export interface BackgroundDeps {
+  config: Config
+  store: Store
+  clock: Clock
+  log: LoopLogger & { info(obj: unknown, msg: string): void }
+  /** The event dispatcher is started by src/events; it is one more loop here. */
+  events?: Loop
+}
+
+/**
+ * The work a server process does besides answering requests: on-demand bills, bill documents, event
+ * delivery and the bill-run scheduler. Every loop is safe to run in several processes over one PostgreSQL.
+ */
+export function startBackgroundJobs (deps: BackgroundDeps): BackgroundJobs {
+  const { config, store, clock, log } = deps
+  const billing = billingOptions(config, store)
+  const onDemandDeps = { store, clock, billing, defaultCycleDay: config.billCycleDay }
+  const onDemand = startLoop('onDemand', 1000, () => processNextOnDemand(onDemandDeps), log)
+  const documents = startLoop('documents', 2000,
+    async () => (await renderPendingDocuments({ store, issuerName: config.issuerName, now: () => clock.now() }, 20)) > 0, log)
+  const holder = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`
+  const scheduler = config.billRunSchedule
+    ? startLoop('billRunScheduler', config.billRunIntervalSeconds * 1000, async () => {
+      const now = clock.now()
+      const leaseMs = config.billRunIntervalSeconds * 1000 + 60_000
+      // NOTE: the lease makes the scheduled run happen on one node at a time; the run itself would be safe anyway.
+      if (!await acquireLease(store.db, 'bill-run-scheduler', holder, now, new Date(now.getTime() + leaseMs))) return false
+      const result = await runBillRun({ defaultCycleDay: config.billCycleDay }, { store, clock, billing })
+      if (result.bills > 0) log.info({ bills: result.bills, accounts: result.accounts, rates: result.rates }, 'scheduled bill run')
+      if (result.bills > 0) documents.wake()
+      return false
+    }, log)
+    : undefined
+  const loops = [onDemand, documents, deps.events, scheduler].filter((l): l is Loop => l !== undefined)
+  return {
+    wake (job) {
+      if (job === 'onDemand') onDemand.wake()
+      else if (job === 'documents') documents.wake()
+      else deps.events?.wake()
+    },
+    async stop () {
+      await Promise.all(loops.map((l) => l.stop()))
+    }
+  }
+}

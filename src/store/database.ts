@@ -1,0 +1,99 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SQLite from 'better-sqlite3'
+import pg from 'pg'
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
+import { type DialectCapabilities, postgresCapabilities, sqliteCapabilities } from './dialect.ts'
+import { migrate } from './migrate.ts'
+import { registerSqliteFunctions } from './query-sql.ts'
+import type { Database } from './types.ts'
+
+export type Db = Kysely<Database> | Transaction<Database>
+
+export interface Store {
+  readonly db: Kysely<Database>
+  readonly dialect: DialectCapabilities
+  /** Runs `fn` in one transaction: everything it writes commits together or not at all. */
+  transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>
+  close(): Promise<void>
+}
+
+export interface OpenStoreOptions {
+  /** Apply pending migrations while opening (the server and CLI do; `tmfbill migrate` does it explicitly). */
+  migrate?: boolean
+  /** Pool size for PostgreSQL. */
+  poolSize?: number
+}
+
+/**
+ * `DATABASE_URL` forms: `sqlite:./data/tmfbill.db`, `sqlite::memory:`, a plain file path, or
+ * `postgres://user@host:5432/db[?schema=name]` (the optional `schema` puts every table in that schema,
+ * which the test suite uses to isolate runs).
+ */
+export async function openStore (url: string, options: OpenStoreOptions = {}): Promise<Store> {
+  const store = /^postgres(ql)?:\/\//.test(url) ? openPostgres(url, options.poolSize ?? 10) : openSqlite(url)
+  if (options.migrate !== false) await migrate(store.db, store.dialect.name, schemaOf(url))
+  return store
+}
+
+function openSqlite (url: string): Store {
+  const file = url.replace(/^sqlite:(\/\/)?/, '')
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const sqlite = new SQLite(file)
+  sqlite.pragma('journal_mode = WAL')
+  // NOTE: NORMAL in WAL mode keeps every commit atomic and durable across a process crash (SIGKILL);
+  // only an OS crash or power loss can lose the last transactions.
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('foreign_keys = ON')
+  registerSqliteFunctions(sqlite)
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return {
+    db,
+    dialect: sqliteCapabilities,
+    transaction: (fn) => db.transaction().execute(fn),
+    close: () => db.destroy()
+  }
+}
+
+function openPostgres (url: string, poolSize: number): Store {
+  const parsed = new URL(url)
+  const schema = schemaOf(url)
+  parsed.searchParams.delete('schema')
+  const types = {
+    getTypeParser: (oid: number, format?: any) => {
+      if (oid === 20) return (v: string) => Number(v) // int8: counts and sequences fit in a double
+      if (oid === 1184 || oid === 1114) return (v: string) => new Date(v.replace(' ', 'T')).toISOString()
+      return pg.types.getTypeParser(oid, format)
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: parsed.toString(),
+    max: poolSize,
+    types,
+    ...(schema ? { options: `-c search_path=${schema}` } : {})
+  })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return {
+    db,
+    dialect: postgresCapabilities,
+    transaction: (fn) => db.transaction().execute(fn),
+    close: () => db.destroy()
+  }
+}
+
+function schemaOf (url: string): string | undefined {
+  if (!/^postgres(ql)?:\/\//.test(url)) return undefined
+  const schema = new URL(url).searchParams.get('schema') ?? undefined
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`Invalid schema name "${schema}" in DATABASE_URL`)
+  return schema
+}
+
+/** JSON columns come back as text from SQLite and parsed from PostgreSQL. */
+export function readJson<T> (value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T
+}
+
+export function writeJson (value: unknown): string {
+  return JSON.stringify(value)
+}

@@ -1,0 +1,40 @@
+import type { Db } from './database.ts'
+
+export interface BillDocumentRecord {
+  id: string
+  billId: string
+  mimeType: string
+  size: number | null
+  content: Buffer | null
+}
+
+export async function insertBillDocument (db: Db, doc: { id: string; billId: string; mimeType: string }): Promise<void> {
+  await db.insertInto('bill_document').values({
+    id: doc.id, bill_id: doc.billId, mime_type: doc.mimeType, size: null, content: null, rendered_at: null
+  }).execute()
+}
+
+export async function findBillDocument (db: Db, id: string): Promise<BillDocumentRecord | undefined> {
+  const row = await db.selectFrom('bill_document').selectAll().where('id', '=', id).executeTakeFirst()
+  if (!row) return undefined
+  return {
+    id: row.id,
+    billId: row.bill_id,
+    mimeType: row.mime_type,
+    size: row.size,
+    content: row.content ? Buffer.from(row.content) : null
+  }
+}
+
+/** Documents waiting to be rendered, oldest bills first. */
+export async function findPendingDocuments (db: Db, limit: number): Promise<{ id: string; billId: string }[]> {
+  const rows = await db.selectFrom('bill_document').select(['id', 'bill_id']).where('rendered_at', 'is', null)
+    .orderBy('id').limit(limit).execute()
+  return rows.map((r) => ({ id: r.id, billId: r.bill_id }))
+}
+
+export async function saveRenderedDocument (db: Db, id: string, content: Buffer, renderedAt: string): Promise<boolean> {
+  const res = await db.updateTable('bill_document').set({ content, size: content.length, rendered_at: renderedAt })
+    .where('id', '=', id).where('rendered_at', 'is', null).executeTakeFirst()
+  return Number(res.numUpdatedRows) === 1
+}

@@ -1,0 +1,117 @@
+import { sql } from 'kysely'
+import type { RateRecord } from '../domain/records.ts'
+import { type Db, readJson, writeJson } from './database.ts'
+import type { RateRow } from './types.ts'
+
+export type NewRate = Omit<RateRecord, 'isBilled' | 'billId'>
+
+function toRecord (row: RateRow): RateRecord {
+  return {
+    id: row.id,
+    externalId: row.external_id,
+    billingAccountId: row.billing_account_id,
+    isBilled: row.is_billed === 1,
+    billId: row.bill_id,
+    currency: row.currency,
+    taxExcludedAmount: String(row.tax_excluded_amount),
+    date: row.date,
+    type: row.type,
+    productId: row.product_id,
+    createdAt: row.created_at,
+    body: readJson(row.body)
+  }
+}
+
+export function rateRowFromRecord (r: RateRecord): RateRow {
+  return {
+    id: r.id,
+    external_id: r.externalId,
+    billing_account_id: r.billingAccountId,
+    is_billed: r.isBilled ? 1 : 0,
+    bill_id: r.billId,
+    currency: r.currency,
+    tax_excluded_amount: r.taxExcludedAmount,
+    date: r.date,
+    type: r.type,
+    product_id: r.productId,
+    created_at: r.createdAt,
+    body: writeJson(r.body)
+  }
+}
+
+/**
+ * Inserts rates; a rate whose `externalId` is already stored is skipped (idempotent re-import).
+ * Returns the ids actually inserted.
+ */
+export async function insertRates (db: Db, rates: NewRate[]): Promise<Set<string>> {
+  if (rates.length === 0) return new Set()
+  const rows = rates.map((r) => rateRowFromRecord({ ...r, isBilled: false, billId: null }))
+  const inserted = await db.insertInto('applied_customer_billing_rate').values(rows)
+    .onConflict((oc) => oc.column('external_id').doNothing())
+    .returning('id').execute()
+  return new Set(inserted.map((r) => r.id))
+}
+
+export async function findRate (db: Db, id: string): Promise<RateRecord | undefined> {
+  const row = await db.selectFrom('applied_customer_billing_rate').selectAll().where('id', '=', id).executeTakeFirst()
+  return row ? toRecord(row) : undefined
+}
+
+export async function findRatesByExternalId (db: Db, externalIds: string[]): Promise<RateRecord[]> {
+  if (externalIds.length === 0) return []
+  const rows = await db.selectFrom('applied_customer_billing_rate').selectAll().where('external_id', 'in', externalIds).execute()
+  return rows.map(toRecord)
+}
+
+/**
+ * The unbilled rates of one account dated before `before`, oldest first. With `lock` (PostgreSQL) the rows
+ * are locked until the transaction ends, so a concurrent bill run in another process waits and then sees
+ * them billed.
+ */
+export async function findUnbilledRates (db: Db, accountId: string, before: string, lock: boolean): Promise<RateRecord[]> {
+  let q = db.selectFrom('applied_customer_billing_rate').selectAll()
+    .where('billing_account_id', '=', accountId)
+    .where('is_billed', '=', 0)
+    .where('date', '<', before)
+    .orderBy('date').orderBy('id')
+  if (lock) q = q.forUpdate()
+  return (await q.execute()).map(toRecord)
+}
+
+/** Accounts that have something to bill before `before`, in id order, from `afterId` on (keyset paging). */
+export async function findAccountsWithUnbilledRates (db: Db, before: string, afterId: string | null, limit: number): Promise<string[]> {
+  let q = db.selectFrom('applied_customer_billing_rate').select('billing_account_id')
+    .where('is_billed', '=', 0).where('date', '<', before)
+  if (afterId !== null) q = q.where('billing_account_id', '>', afterId)
+  const rows = await q.groupBy('billing_account_id').orderBy('billing_account_id').limit(limit).execute()
+  return rows.map((r) => r.billing_account_id)
+}
+
+export async function markRatesBilled (db: Db, rateIds: string[], billId: string): Promise<number> {
+  let updated = 0
+  // NOTE: chunks keep the statement under SQLite's bound-parameter limit for accounts with many rates.
+  for (let i = 0; i < rateIds.length; i += 500) {
+    const chunk = rateIds.slice(i, i + 500)
+    const res = await db.updateTable('applied_customer_billing_rate')
+      .set({ is_billed: 1, bill_id: billId })
+      .where('id', 'in', chunk).where('is_billed', '=', 0)
+      .executeTakeFirst()
+    updated += Number(res.numUpdatedRows)
+  }
+  return updated
+}
+
+export async function findRatesOfBill (db: Db, billId: string): Promise<RateRecord[]> {
+  const rows = await db.selectFrom('applied_customer_billing_rate').selectAll().where('bill_id', '=', billId)
+    .orderBy('date').orderBy('id').execute()
+  return rows.map(toRecord)
+}
+
+export async function countRates (db: Db): Promise<{ total: number; unbilled: number }> {
+  const row = await db.selectFrom('applied_customer_billing_rate')
+    .select([sql<number>`count(*)`.as('total'), sql<number>`coalesce(sum(1 - is_billed), 0)`.as('unbilled')])
+    .executeTakeFirstOrThrow()
+  return { total: Number(row.total), unbilled: Number(row.unbilled) }
+}
+
+export { toRecord as rateRecordFromRow }
