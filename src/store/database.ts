@@ -63,7 +63,7 @@ function openPostgres (url: string, poolSize: number): Store {
   const types = {
     getTypeParser: (oid: number, format?: any) => {
       if (oid === 20) return (v: string) => Number(v) // int8: counts and sequences fit in a double
-      if (oid === 1184 || oid === 1114) return (v: string) => new Date(v.replace(' ', 'T')).toISOString()
+      if (oid === 1184 || oid === 1114) return parsePgTimestamp
       return pg.types.getTypeParser(oid, format)
     }
   }
@@ -80,6 +80,14 @@ function openPostgres (url: string, poolSize: number): Store {
     transaction: (fn) => db.transaction().execute(fn),
     close: () => db.destroy()
   }
+}
+
+/** PostgreSQL prints `2026-11-27 02:23:41.317+00`; the domain works with ISO-8601 UTC strings. */
+function parsePgTimestamp (v: string): string {
+  let iso = v.replace(' ', 'T')
+  if (/[+-]\d\d$/.test(iso)) iso += ':00'
+  else if (!/(Z|[+-]\d\d:\d\d)$/.test(iso)) iso += 'Z'
+  return new Date(iso).toISOString()
 }
 
 function schemaOf (url: string): string | undefined {
