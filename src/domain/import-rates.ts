@@ -63,17 +63,21 @@ export async function importRates (lines: AsyncIterable<ImportLine>, deps: Impor
       reject(item.line, item.error ?? 'empty line')
       continue
     }
-    const invalid = deps.checkInput?.(item.record)
-    if (invalid !== undefined) {
-      reject(item.line, invalid)
+    // NOTE: the domain's checks run first because their reasons are the more precise ones ("must be a decimal
+    // number such as "12.50""); the schema check then refuses what the domain does not read (unknown attributes).
+    let rate: NewRate
+    try {
+      rate = prepareRate(item.record, { taxConfig: deps.taxConfig, now })
+    } catch (err) {
+      // A record of the wrong shape altogether is explained by the schema, whatever the domain tripped over.
+      const reason = isDomainError(err) ? err.message : deps.checkInput?.(item.record)
+      if (reason === undefined) throw err
+      reject(item.line, reason)
       continue
     }
-    try {
-      batch.push(prepareRate(item.record, { taxConfig: deps.taxConfig, now }))
-    } catch (err) {
-      if (!isDomainError(err)) throw err
-      reject(item.line, err.message)
-    }
+    const invalid = deps.checkInput?.(item.record)
+    if (invalid !== undefined) reject(item.line, invalid)
+    else batch.push(rate)
     if (batch.length >= BATCH) await flush()
   }
   await flush()

@@ -30,11 +30,14 @@ export function prepareRate (input: Record<string, unknown>, ctx: IngestContext)
     throw new DomainError(ErrorCodes.INVALID_BODY, 'Missing billing account', "Attribute 'billingAccount.id' is required")
   }
   const money = input.taxExcludedAmount as { unit?: unknown; value?: unknown } | undefined
-  if (money === undefined) throw new DomainError(ErrorCodes.INVALID_BODY, 'Missing amount', "Attribute 'taxExcludedAmount' is required")
+  if (money === undefined || money === null || typeof money !== 'object') throw new DomainError(ErrorCodes.INVALID_BODY, 'Missing amount', "Attribute 'taxExcludedAmount' is required")
   const currency = parseCurrency(money.unit, 'taxExcludedAmount.unit')
   const amount = parseAmount(money.value, 'taxExcludedAmount.value')
   const date = parseDate(input.date, 'date')
   const included = input.taxIncludedAmount as { unit?: unknown; value?: unknown } | undefined
+  if (included === null || (included !== undefined && typeof included !== 'object')) {
+    throw new DomainError(ErrorCodes.INVALID_BODY, 'Invalid amount', "Attribute 'taxIncludedAmount' must be a Money object")
+  }
   if (included !== undefined && parseCurrency(included.unit, 'taxIncludedAmount.unit') !== currency) {
     throw new DomainError(ErrorCodes.CURRENCY_MISMATCH, 'Currency mismatch', 'taxIncludedAmount.unit must equal taxExcludedAmount.unit')
   }

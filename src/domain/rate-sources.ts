@@ -44,7 +44,11 @@ function csvRecordToRate (r: Record<string, string>): Record<string, unknown> {
   if (opt('productId')) out.product = { id: opt('productId'), ...(opt('productName') ? { name: opt('productName') } : {}) }
   if (opt('taxIncludedAmount')) out.taxIncludedAmount = { unit: currency, value: opt('taxIncludedAmount') }
   if (opt('taxCategory') && opt('taxAmount')) {
-    out.appliedTax = [{ taxCategory: opt('taxCategory'), taxRate: opt('taxRate'), taxAmount: { unit: currency, value: opt('taxAmount') } }]
+    // NOTE: AppliedBillingTaxRate.taxRate is a JSON number in TMF; a decimal text of up to 15 digits survives
+    // the double exactly (parseAmount reads it back through String()), anything else stays text and is refused.
+    const rate = opt('taxRate')
+    const taxRate = rate !== undefined && /^\d{1,3}(\.\d{1,12})?$/.test(rate) ? Number(rate) : rate
+    out.appliedTax = [{ taxCategory: opt('taxCategory'), ...(taxRate !== undefined ? { taxRate } : {}), taxAmount: { unit: currency, value: opt('taxAmount') } }]
   }
   return out
 }

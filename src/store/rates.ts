@@ -115,3 +115,12 @@ export async function countRates (db: Db): Promise<{ total: number; unbilled: nu
 }
 
 export { toRecord as rateRecordFromRow }
+
+/** How many accounts have unbilled rates dated before `before`: the size of a bill run, for its progress bar. */
+export async function countAccountsWithUnbilledRates (db: Db, before: string): Promise<number> {
+  const row = await db.selectFrom('applied_customer_billing_rate')
+    .select(sql<number>`count(distinct billing_account_id)`.as('n'))
+    .where('is_billed', '=', 0).where('date', '<', before)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}

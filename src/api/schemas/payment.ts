@@ -17,6 +17,7 @@ const PAYMENT_DESCRIPTION = 'The Payment resource represents a performed payment
 const EXTERNAL_ID_DESCRIPTION = 'tmfbill extension: the payment\'s identifier in the sending system (bank statement line, payment gateway transaction), its idempotency key. Sending a payment again with the same externalId does not record it twice.'
 const TOTAL_AMOUNT_DESCRIPTION = 'Amount to be paid (including taxes): the amount received.'
 const PAYMENT_DATE_DESCRIPTION = 'Date when the payment was performed'
+const UNALLOCATED_AMOUNT_DESCRIPTION = 'tmfbill extension: the part of totalAmount no bill took (an overpayment), kept on the payment as a credit of the account (docs/decisions/0007-payments.md).'
 
 export const AccountRefSchema = Type.Object({
   id: Type.String({ description: 'Unique identifier of the account' }),
@@ -124,6 +125,7 @@ export const PaymentSchema = withoutRequired(Type.Object({
   paymentItem: Type.Optional(Type.Array(PaymentItemSchema)),
   paymentMethod: Type.Optional(PaymentMethodRefOrValueSchema),
   totalAmount: Type.Optional(withDescription(MoneySchema, TOTAL_AMOUNT_DESCRIPTION)),
+  unallocatedAmount: Type.Optional(withDescription(MoneySchema, UNALLOCATED_AMOUNT_DESCRIPTION)),
   ...extensibleProperties
 }, { title: 'Payment', description: PAYMENT_DESCRIPTION }))
 export type Payment = Static<typeof PaymentSchema>
