@@ -40,13 +40,13 @@ export const rateMap: ResourceQueryMap = {
   table: 'applied_customer_billing_rate',
   columns: {
     id: { column: 'id', type: 'text' },
-    externalId: { column: 'external_id', type: 'text' },
+    externalId: { column: 'external_id', type: 'text', nullable: true },
     'billingAccount.id': { column: 'billing_account_id', type: 'text' },
     isBilled: { column: 'is_billed', type: 'bool' },
-    'bill.id': { column: 'bill_id', type: 'text' },
+    'bill.id': { column: 'bill_id', type: 'text', nullable: true },
     date: { column: 'date', type: 'time' },
-    type: { column: 'type', type: 'text' },
-    'product.id': { column: 'product_id', type: 'text' },
+    type: { column: 'type', type: 'text', nullable: true },
+    'product.id': { column: 'product_id', type: 'text', nullable: true },
     'taxExcludedAmount.value': { column: 'tax_excluded_amount', type: 'money' },
     'taxExcludedAmount.unit': { column: 'currency', type: 'text' }
   },
@@ -58,9 +58,9 @@ export const onDemandMap: ResourceQueryMap = {
   table: 'customer_bill_on_demand',
   columns: {
     id: { column: 'id', type: 'text' },
-    'billingAccount.id': { column: 'billing_account_id', type: 'text' },
+    'billingAccount.id': { column: 'billing_account_id', type: 'text', nullable: true },
     state: { column: 'state', type: 'text' },
-    'customerBill.id': { column: 'customer_bill_id', type: 'text' },
+    'customerBill.id': { column: 'customer_bill_id', type: 'text', nullable: true },
     lastUpdate: { column: 'last_update', type: 'time' }
   },
   arrays: [],
@@ -71,7 +71,7 @@ export const paymentMap: ResourceQueryMap = {
   table: 'payment',
   columns: {
     id: { column: 'id', type: 'text' },
-    externalId: { column: 'external_id', type: 'text' },
+    externalId: { column: 'external_id', type: 'text', nullable: true },
     'account.id': { column: 'billing_account_id', type: 'text' },
     'totalAmount.value': { column: 'amount', type: 'money' },
     'totalAmount.unit': { column: 'currency', type: 'text' }
