@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs'
+import { createReadStream, existsSync } from 'node:fs'
 import { Command, InvalidArgumentError } from 'commander'
 import { type Config, ConfigError, loadConfig } from '../config.ts'
 import { systemClock } from '../domain/clock.ts'
@@ -13,7 +13,6 @@ import { findAccount } from '../store/accounts.ts'
 import { countAccountsWithUnbilledRates } from '../store/rates.ts'
 import { checkRateInput } from '../api/schemas/rate-validator.ts'
 import { accountDefaults, billingOptions } from '../context.ts'
-import { createDemoData } from './demo.ts'
 import { renderPendingDocuments } from '../documents/bill-documents.ts'
 import { registerDeliveryCommands } from './deliveries.ts'
 import { formatRate as rate, startProgress } from './progress.ts'
@@ -55,6 +54,7 @@ program.command('import').description('import rated charges (AppliedCustomerBill
   .action(async (file: string, opts: { format?: string }) => {
     const format = opts.format ?? (file.toLowerCase().endsWith('.csv') ? 'csv' : 'ndjson')
     if (format !== 'csv' && format !== 'ndjson') throw new InvalidArgumentError(`unknown format '${format}': use ndjson or csv`)
+    if (!existsSync(file)) throw new InvalidArgumentError(`no such file: ${file}`)
     const config = loadConfig()
     const store = await openStore(config.databaseUrl)
     const input = createReadStream(file)
@@ -171,6 +171,8 @@ program.command('demo').description('create demo accounts, charges, bills and pa
   .action(async (opts: { serve?: boolean }) => {
     const config = loadConfig()
     const store = await openStore(config.databaseUrl)
+    // NOTE: loaded on use: demo data pulls in the PDF renderer, which the batch commands do not need.
+    const { createDemoData } = await import('./demo.ts')
     const result = await createDemoData({ config, store, clock: systemClock, taxConfig: parseTaxConfig(config.taxRules) })
     console.log(`demo data: ${result.rates.created} new rates (${result.rates.duplicates} already there), ${result.bills} new bills, ${result.payments} payments`)
     await store.close()

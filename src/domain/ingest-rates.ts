@@ -107,11 +107,14 @@ export async function storeRates (store: Store, rates: NewRate[], defaults: Acco
   return store.transaction(async (trx) => {
     const accounts = new Map<string, AccountRecord>()
     for (const r of rates) {
-      if (!accounts.has(r.billingAccountId)) {
-        const name = (r.body.billingAccount as { name?: unknown }).name
+      const given = (r.body.billingAccount as { name?: unknown }).name
+      const name = typeof given === 'string' && given !== '' ? given : null
+      const known = accounts.get(r.billingAccountId)
+      if (known && known.name === null) known.name = name
+      if (!known) {
         accounts.set(r.billingAccountId, {
           id: r.billingAccountId,
-          name: typeof name === 'string' ? name : null,
+          name,
           billCycleDay: defaults.billCycleDay,
           paymentTermsDays: defaults.paymentTermsDays,
           createdAt: now.toISOString()

@@ -12,7 +12,10 @@ function toRecord (row: BillingAccountRow): AccountRecord {
   }
 }
 
-/** Registers accounts met for the first time with the default cycle; known accounts keep their settings. */
+/**
+ * Registers accounts met for the first time with the default cycle; known accounts keep their settings. A
+ * known account without a name takes the first name a later rate gives it.
+ */
 export async function ensureAccounts (db: Db, accounts: AccountRecord[]): Promise<void> {
   if (accounts.length === 0) return
   await db.insertInto('billing_account').values(accounts.map((a) => ({
@@ -21,7 +24,8 @@ export async function ensureAccounts (db: Db, accounts: AccountRecord[]): Promis
     bill_cycle_day: a.billCycleDay,
     payment_terms_days: a.paymentTermsDays,
     created_at: a.createdAt
-  }))).onConflict((oc) => oc.column('id').doNothing()).execute()
+  }))).onConflict((oc) => oc.column('id').doUpdateSet({ name: (eb) => eb.ref('excluded.name') })
+    .where('billing_account.name', 'is', null).where('excluded.name', 'is not', null)).execute()
 }
 
 export async function findAccount (db: Db, id: string): Promise<AccountRecord | undefined> {
