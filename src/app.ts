@@ -7,8 +7,9 @@ import type { Clock } from './domain/clock.ts'
 import { API_PATH } from './domain/resources.ts'
 import type { TaxConfig } from './domain/tax.ts'
 import type { Store } from './store/database.ts'
-import { registerErrorHandlers } from './api/errors.ts'
+import { handleFrameworkError, registerErrorHandlers } from './api/errors.ts'
 import { registerContentTypes } from './api/content-types.ts'
+import { registerInputGuard } from './api/input-guard.ts'
 import { customerBillRoutes } from './api/routes/customer-bill.ts'
 import { onDemandRoutes } from './api/routes/customer-bill-on-demand.ts'
 import { rateRoutes } from './api/routes/applied-customer-billing-rate.ts'
@@ -41,12 +42,14 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.bodyLimitBytes,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: handleFrameworkError,
     logController: new LogController({ disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace' })
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('deps', deps)
   registerErrorHandlers(app)
   registerContentTypes(app)
+  registerInputGuard(app)
 
   await app.register(swagger, {
     openapi: {

@@ -80,9 +80,22 @@ export function registerErrorHandlers (app: FastifyInstance): void {
     sendError(reply, ErrorCodes.NOT_FOUND, 'Resource not found', `No resource at ${req.method} ${req.url.split('?')[0]}`))
 }
 
+/**
+ * Fastify's router errors (its `frameworkErrors` option), which otherwise answer with Fastify's own body: a
+ * path with broken percent-encoding, or a path segment longer than any id, cannot name a resource, so both
+ * are the same 404 as any unknown path.
+ */
+export function handleFrameworkError (err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (err.code === 'FST_ERR_BAD_URL' || err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return sendError(reply, ErrorCodes.NOT_FOUND, 'Resource not found', `No resource at ${req.method} ${req.url.split('?')[0] ?? ''}`)
+  }
+  req.log.error({ err }, 'router error')
+  return sendError(reply, ErrorCodes.INTERNAL, 'Internal error', 'The server could not complete the request; it has been logged')
+}
+
 /** Answers 405 with an `Allow` header for the methods a known path does not support. */
 export function registerMethodNotAllowed (app: FastifyInstance, url: string, allowed: string[]): void {
-  const all = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']
+  const all = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE']
   const others = all.filter((m) => !allowed.includes(m) && !(m === 'HEAD' && allowed.includes('GET')))
   if (others.length === 0) return
   app.route({

@@ -25,8 +25,8 @@ export function applyJsonPatch (current: Record<string, unknown>, ops: unknown):
   if (!Array.isArray(ops)) {
     throw new DomainError(ErrorCodes.INVALID_BODY, 'Invalid JSON Patch', 'A JSON Patch document must be an array of operations')
   }
-  const error = jsonpatch.validate(ops as jsonpatch.Operation[], current)
-  if (error) throw new DomainError(ErrorCodes.INVALID_BODY, 'Invalid JSON Patch', `${error.name}: ${error.message.split('\n')[0] ?? ''}`)
+  const error = validateJsonPatch(ops as jsonpatch.Operation[], current)
+  if (error) throw new DomainError(ErrorCodes.INVALID_BODY, 'Invalid JSON Patch', error)
   let next: Record<string, unknown>
   try {
     next = jsonpatch.applyPatch(structuredClone(current), ops as jsonpatch.Operation[], true, false).newDocument
@@ -38,4 +38,18 @@ export function applyJsonPatch (current: Record<string, unknown>, ops: unknown):
     if (JSON.stringify(current[key]) !== JSON.stringify(next[key])) changed[key] = next[key] === undefined ? null : next[key]
   }
   return applyMergePatch(changed)
+}
+
+/**
+ * The first problem of a JSON Patch, or undefined. fast-json-patch reports most problems as a returned error
+ * but throws a plain TypeError for a path through `__proto__` or `constructor/prototype`: both are the
+ * client's mistake.
+ */
+function validateJsonPatch (ops: jsonpatch.Operation[], current: Record<string, unknown>): string | undefined {
+  try {
+    const error = jsonpatch.validate(ops, current)
+    return error ? `${error.name}: ${error.message.split('\n')[0] ?? ''}` : undefined
+  } catch (err) {
+    return (err as Error).message.split('\n')[0] ?? 'invalid patch'
+  }
 }

@@ -15,6 +15,7 @@ import type { RawQuery } from '../query/types.ts'
 import { AppliedCustomerBillingRateCreateSchema, AppliedCustomerBillingRateListSchema, AppliedCustomerBillingRateSchema, ErrorSchema } from '../schemas/index.ts'
 import { checkRateInput } from '../schemas/rate-validator.ts'
 import { registerMethodNotAllowed } from '../errors.ts'
+import { registerNdjson } from '../content-types.ts'
 import { sendPage } from '../list-reply.ts'
 
 const errors = { 400: ErrorSchema, 404: ErrorSchema, 405: ErrorSchema, 409: ErrorSchema, 413: ErrorSchema, 415: ErrorSchema, 500: ErrorSchema }
@@ -28,6 +29,7 @@ export async function rateRoutes (app: FastifyInstance): Promise<void> {
   const { store, config, clock, taxConfig } = app.deps
   const base = config.publicUrl
   const defaults = accountDefaults(config)
+  registerNdjson(app)
 
   app.get('/appliedCustomerBillingRate', {
     schema: { tags: ['appliedCustomerBillingRate'], operationId: 'listAppliedCustomerBillingRate', summary: 'List or find AppliedCustomerBillingRate objects',
@@ -57,7 +59,7 @@ export async function rateRoutes (app: FastifyInstance): Promise<void> {
         'charges to tmfbill. `application/json`: one rate → 201 (200 with the stored rate when its `externalId` is known). ' +
         '`application/x-ndjson`: one rate per line, streamed → 200 with a line-by-line summary (valid lines are stored, bad lines reported).',
       body: { content: { 'application/json': { schema: AppliedCustomerBillingRateCreateSchema }, 'application/x-ndjson': { schema: {} } } },
-      response: { 200: Type.Union([AppliedCustomerBillingRateSchema, ImportSummarySchema]), 201: AppliedCustomerBillingRateSchema, ...errors },
+      response: { 200: Type.Union([ImportSummarySchema, AppliedCustomerBillingRateSchema]), 201: AppliedCustomerBillingRateSchema, ...errors },
       'x-tmfbill-extension': true
     } as Record<string, unknown>
   }, async (req, reply) => {

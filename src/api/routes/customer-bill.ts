@@ -12,6 +12,7 @@ import { projectFields } from '../query/fields.ts'
 import type { RawQuery } from '../query/types.ts'
 import { CustomerBillListSchema, CustomerBillSchema, CustomerBillUpdateSchema, ErrorSchema } from '../schemas/index.ts'
 import { registerMethodNotAllowed } from '../errors.ts'
+import { registerPatchMediaTypes } from '../content-types.ts'
 import { sendPage } from '../list-reply.ts'
 
 const IdParams = Type.Object({ id: Type.String() })
@@ -20,6 +21,7 @@ const errors = { 400: ErrorSchema, 404: ErrorSchema, 405: ErrorSchema, 409: Erro
 export async function customerBillRoutes (app: FastifyInstance): Promise<void> {
   const { store, config, clock } = app.deps
   const base = config.publicUrl
+  registerPatchMediaTypes(app)
 
   app.get('/customerBill', {
     schema: { tags: ['customerBill'], operationId: 'listCustomerBill', summary: 'List or find CustomerBill objects',
