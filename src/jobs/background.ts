@@ -6,7 +6,7 @@ import { processNextOnDemand } from '../domain/on-demand.ts'
 import { runBillRun } from '../domain/bill-run.ts'
 import { renderPendingDocuments } from '../documents/bill-documents.ts'
 import type { Store } from '../store/database.ts'
-import { acquireLease } from '../store/leases.ts'
+import { acquireLease, releaseLease } from '../store/leases.ts'
 import { billingOptions } from '../context.ts'
 import { type Loop, type LoopLogger, startLoop } from './loop.ts'
 import type { Wakeable } from '../app.ts'
@@ -24,6 +24,9 @@ export interface BackgroundDeps {
   events?: Loop
 }
 
+/** The lease that keeps the in-server bill-run scheduler on one node at a time. */
+export const SCHEDULER_LEASE = 'bill-run-scheduler'
+
 /**
  * The work a server process does besides answering requests: on-demand bills, bill documents, event
  * delivery and the bill-run scheduler. Every loop is safe to run in several processes over one PostgreSQL.
@@ -35,13 +38,13 @@ export function startBackgroundJobs (deps: BackgroundDeps): BackgroundJobs {
   const onDemand = startLoop('onDemand', 1000, () => processNextOnDemand(onDemandDeps), log)
   const documents = startLoop('documents', 2000,
     async () => (await renderPendingDocuments({ store, issuerName: config.issuerName, now: () => clock.now() }, 20)) > 0, log)
-  const holder = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`
+  const holder = `${hostname()}:${process.pid}:${newId().slice(-8)}`
   const scheduler = config.billRunSchedule
     ? startLoop('billRunScheduler', config.billRunIntervalSeconds * 1000, async () => {
       const now = clock.now()
       const leaseMs = config.billRunIntervalSeconds * 1000 + 60_000
       // NOTE: the lease makes the scheduled run happen on one node at a time; the run itself would be safe anyway.
-      if (!await acquireLease(store.db, 'bill-run-scheduler', holder, now, new Date(now.getTime() + leaseMs))) return false
+      if (!await acquireLease(store.db, SCHEDULER_LEASE, holder, now, new Date(now.getTime() + leaseMs))) return false
       const result = await runBillRun({ defaultCycleDay: config.billCycleDay }, { store, clock, billing })
       if (result.bills > 0) log.info({ bills: result.bills, accounts: result.accounts, rates: result.rates }, 'scheduled bill run')
       if (result.bills > 0) documents.wake()
@@ -57,6 +60,8 @@ export function startBackgroundJobs (deps: BackgroundDeps): BackgroundJobs {
     },
     async stop () {
       await Promise.all(loops.map((l) => l.stop()))
+      // Handing the lease back lets another node take the schedule at its next tick instead of after expiry.
+      if (scheduler) await releaseLease(store.db, SCHEDULER_LEASE, holder).catch((err: unknown) => log.error({ err }, 'could not release the bill-run lease'))
     }
   }
 }

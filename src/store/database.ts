@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
+import { Kysely, type KyselyConfig, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
+import { ConfigError } from '../config.ts'
 import { type DialectCapabilities, postgresCapabilities, sqliteCapabilities } from './dialect.ts'
 import { migrate } from './migrate.ts'
 import { registerSqliteFunctions } from './query-sql.ts'
@@ -21,22 +22,47 @@ export interface Store {
 export interface OpenStoreOptions {
   /** Apply pending migrations while opening (the server and CLI do; `tmfbill migrate` does it explicitly). */
   migrate?: boolean
-  /** Pool size for PostgreSQL. */
+  /** Pool size for PostgreSQL; the URL's `pool` parameter, else 10. */
   poolSize?: number
+  /** Kysely's query log (scripts/explain-plans.ts records the SQL the API issues with it). */
+  log?: KyselyConfig['log']
 }
+
+const DEFAULT_POOL_SIZE = 10
 
 /**
  * `DATABASE_URL` forms: `sqlite:./data/tmfbill.db`, `sqlite::memory:`, a plain file path, or
- * `postgres://user@host:5432/db[?schema=name]` (the optional `schema` puts every table in that schema,
- * which the test suite uses to isolate runs).
+ * `postgres://user@host:5432/db[?schema=name][&pool=20]` (docs/postgresql.md): `schema` puts every table in
+ * that schema, which the test suite uses to isolate runs; `pool` is the number of connections of one process.
  */
 export async function openStore (url: string, options: OpenStoreOptions = {}): Promise<Store> {
-  const store = /^postgres(ql)?:\/\//.test(url) ? openPostgres(url, options.poolSize ?? 10) : openSqlite(url)
-  if (options.migrate !== false) await migrate(store.db, store.dialect.name, schemaOf(url))
+  const store = isPostgresUrl(url) ? openPostgres(url, options) : openSqlite(url, options)
+  if (options.migrate !== false) {
+    try {
+      await migrate(store.db, store.dialect.name, schemaOf(url))
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+  }
   return store
 }
 
-function openSqlite (url: string): Store {
+/** Applies pending migrations to the database at `url` (`tmfbill migrate`); returns the names applied. */
+export async function migrateStore (url: string): Promise<string[]> {
+  const store = await openStore(url, { migrate: false, poolSize: 1 })
+  try {
+    return await migrate(store.db, store.dialect.name, schemaOf(url))
+  } finally {
+    await store.close()
+  }
+}
+
+function isPostgresUrl (url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url)
+}
+
+function openSqlite (url: string, options: OpenStoreOptions): Store {
   const file = url.replace(/^sqlite:(\/\/)?/, '')
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const sqlite = new SQLite(file)
@@ -47,7 +73,7 @@ function openSqlite (url: string): Store {
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
   registerSqliteFunctions(sqlite)
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), ...(options.log ? { log: options.log } : {}) })
   return {
     db,
     dialect: sqliteCapabilities,
@@ -56,10 +82,12 @@ function openSqlite (url: string): Store {
   }
 }
 
-function openPostgres (url: string, poolSize: number): Store {
+function openPostgres (url: string, options: OpenStoreOptions): Store {
   const parsed = new URL(url)
   const schema = schemaOf(url)
+  const poolSize = options.poolSize ?? poolSizeOf(parsed.searchParams.get('pool')) ?? DEFAULT_POOL_SIZE
   parsed.searchParams.delete('schema')
+  parsed.searchParams.delete('pool')
   const types = {
     getTypeParser: (oid: number, format?: any) => {
       if (oid === 20) return (v: string) => Number(v) // int8: counts and sequences fit in a double
@@ -71,9 +99,11 @@ function openPostgres (url: string, poolSize: number): Store {
     connectionString: parsed.toString(),
     max: poolSize,
     types,
+    // Shows up in pg_stat_activity, so an operator can tell tmfbill's connections from others.
+    application_name: 'tmfbill',
     ...(schema ? { options: `-c search_path=${schema}` } : {})
   })
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(options.log ? { log: options.log } : {}) })
   return {
     db,
     dialect: postgresCapabilities,
@@ -90,10 +120,16 @@ function parsePgTimestamp (v: string): string {
   return new Date(iso).toISOString()
 }
 
+function poolSizeOf (value: string | null): number | undefined {
+  if (value === null) return undefined
+  if (!/^[1-9]\d{0,3}$/.test(value)) throw new ConfigError(`Invalid pool size "${value}" in DATABASE_URL: a whole number from 1 to 9999`)
+  return Number(value)
+}
+
 function schemaOf (url: string): string | undefined {
-  if (!/^postgres(ql)?:\/\//.test(url)) return undefined
+  if (!isPostgresUrl(url)) return undefined
   const schema = new URL(url).searchParams.get('schema') ?? undefined
-  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`Invalid schema name "${schema}" in DATABASE_URL`)
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new ConfigError(`Invalid schema name "${schema}" in DATABASE_URL`)
   return schema
 }
 

@@ -9,14 +9,20 @@ const migrations: [string, Migration][] = [
   ['0001-initial', initial]
 ]
 
+/** Key of the PostgreSQL advisory lock held while migrating (one migrator per database at a time). */
+export const MIGRATION_LOCK_KEY = 678678
+
 /**
- * Applies pending migrations, each in its own transaction. On PostgreSQL an advisory lock makes concurrent
- * starts of several server processes safe: one migrates, the others wait and then find nothing to do.
+ * Applies the pending migrations, all in one transaction (DDL is transactional on both stores): a failure
+ * leaves the schema as it was. On PostgreSQL the transaction first takes an advisory lock, so several server
+ * processes starting at once are safe: one migrates, the others wait and then find nothing to do. The
+ * schema itself is created under the lock too, since two concurrent `CREATE SCHEMA IF NOT EXISTS` can clash.
+ * Returns the names applied, in order.
  */
 export async function migrate (db: Kysely<any>, dialect: DialectName, schema?: string): Promise<string[]> {
-  if (schema) await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db)
   return db.transaction().execute(async (trx) => {
-    if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(678678)`.execute(trx)
+    if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(trx)
+    if (schema) await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(trx)
     await trx.schema.createTable('schema_migration').ifNotExists()
       .addColumn('name', 'text', (c) => c.primaryKey())
       .addColumn('applied_at', 'text', (c) => c.notNull())
@@ -31,4 +37,9 @@ export async function migrate (db: Kysely<any>, dialect: DialectName, schema?: s
     }
     return applied
   })
+}
+
+/** Names of every migration this version knows, in order. */
+export function knownMigrations (): string[] {
+  return migrations.map(([name]) => name)
 }
