@@ -45,11 +45,14 @@ function checkRequest (req: FastifyRequest): void {
         'Query parameters cannot contain the NUL character (%00) or unpaired surrogates')
     }
   }
-  const where = findUnstorable(req.body, '')
-  if (where !== undefined) {
-    throw new DomainError(ErrorCodes.INVALID_BODY, 'Invalid text',
-      `${where} contains the NUL character (\\u0000) or an unpaired surrogate, which cannot be stored`)
-  }
+  const problem = unstorableText(req.body)
+  if (problem !== undefined) throw new DomainError(ErrorCodes.INVALID_BODY, 'Invalid text', problem)
+}
+
+/** Why a parsed JSON document cannot be stored as it is, or undefined: also used for each line of a bulk ingest. */
+export function unstorableText (document: unknown): string | undefined {
+  const where = findUnstorable(document, '')
+  return where === undefined ? undefined : `${where} contains the NUL character (\\u0000) or an unpaired surrogate, which cannot be stored`
 }
 
 /** Refuses, on every route, text that a store cannot keep (see the note above). Register before the routes. */
