@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely'
-import type { BillRecord, RateRecord } from './records.ts'
+import type { AccountRecord, BillRecord, RateRecord } from './records.ts'
 import { DomainError, ErrorCodes } from './errors.ts'
 import { newId } from './ids.ts'
 import { type RoundingMode, toDecimal, toWireNumber, toAmountString } from './money.ts'
@@ -31,6 +31,8 @@ export interface BillAccountInput {
   runType: 'onCycle' | 'offCycle'
   nextBillDate?: Date
   onDemandId?: string
+  /** The account's settings when the caller has read them already (null: not registered); read here otherwise. */
+  account?: AccountRecord | null
 }
 
 /**
@@ -44,7 +46,7 @@ export interface ProducedBill { bill: BillRecord; rateCount: number }
 export async function billAccount (trx: Transaction<Database>, input: BillAccountInput, opts: BillingOptions): Promise<ProducedBill[]> {
   const rates = await findUnbilledRates(trx, input.accountId, input.ratesBefore.toISOString(), opts.lockRows)
   if (rates.length === 0) return []
-  const account = await findAccount(trx, input.accountId)
+  const account = input.account !== undefined ? input.account : await findAccount(trx, input.accountId)
   const bills: ProducedBill[] = []
   for (const [currency, group] of groupByCurrency(rates)) {
     if (input.runType === 'onCycle' &&

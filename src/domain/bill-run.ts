@@ -38,7 +38,8 @@ export async function runBillRun (input: BillRunInput, deps: { store: Store; clo
     after = ids[ids.length - 1] ?? null
     const accounts = await findAccounts(deps.store.db, ids)
     for (const accountId of ids) {
-      const cycleDay = accounts.get(accountId)?.billCycleDay ?? input.defaultCycleDay
+      const account = accounts.get(accountId) ?? null
+      const cycleDay = account?.billCycleDay ?? input.defaultCycleDay
       const period = lastClosedPeriod(asOf, cycleDay)
       try {
         const bills = await deps.store.transaction((trx) => billAccount(trx, {
@@ -47,7 +48,8 @@ export async function runBillRun (input: BillRunInput, deps: { store: Store; clo
           period,
           billDate: asOf,
           runType: 'onCycle',
-          nextBillDate: nextCycleDate(asOf, cycleDay)
+          nextBillDate: nextCycleDate(asOf, cycleDay),
+          account
         }, deps.billing))
         if (bills.length > 0) progress.accounts++
         else progress.skipped++

@@ -35,3 +35,12 @@ export function stateAfterPayment (current: string, remainingIsZeroOrLess: boole
   if (remainingIsZeroOrLess) return 'settled'
   return paidSomething ? 'partiallyPaid' : current
 }
+
+/**
+ * The state a bill takes when a client releases it from onHold to `target`. Payments applied while it was held
+ * did not move its state; they decide now: fully paid → settled, paid in part → partiallyPaid.
+ */
+export function stateAfterRelease (target: string, remainingIsZeroOrLess: boolean, paidSomething: boolean): string {
+  if (remainingIsZeroOrLess) return 'settled'
+  return paidSomething ? 'partiallyPaid' : target
+}

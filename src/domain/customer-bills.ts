@@ -1,7 +1,8 @@
 import type { Clock } from './clock.ts'
 import type { BillRecord } from './records.ts'
 import { DomainError, ErrorCodes } from './errors.ts'
-import { assertClientTransition } from './bill-state.ts'
+import { assertClientTransition, stateAfterRelease } from './bill-state.ts'
+import { toDecimal } from './money.ts'
 import { billResource } from './resources.ts'
 import type { Store } from '../store/database.ts'
 import { findBill, updateBill } from '../store/bills.ts'
@@ -20,8 +21,14 @@ export async function changeBill (id: string, change: { state?: string; '@baseTy
     const bill = await findBill(trx, id, deps.store.dialect.supportsSkipLocked)
     if (!bill) throw new DomainError(ErrorCodes.NOT_FOUND, 'Resource not found', `No CustomerBill with id ${id}`)
     const now = deps.clock.now()
-    const next = change.state ?? bill.state
-    assertClientTransition(bill.state, next)
+    const requested = change.state ?? bill.state
+    assertClientTransition(bill.state, requested)
+    const remaining = toDecimal(bill.remainingAmount)
+    // NOTE: "paid" means a payment was applied; a credit note (amountDue ≤ 0) was never paid and keeps the target.
+    const paid = remaining.lt(toDecimal(bill.amountDue))
+    const next = bill.state === 'onHold' && requested !== 'onHold'
+      ? stateAfterRelease(requested, paid && remaining.lte(0), paid)
+      : requested
     const body = { ...bill.body }
     for (const key of ['@baseType', '@schemaLocation'] as const) {
       if (change[key] !== undefined) body[key] = change[key]

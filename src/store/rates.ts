@@ -80,8 +80,11 @@ export async function findUnbilledRates (db: Db, accountId: string, before: stri
 
 /** Accounts that have something to bill before `before`, in id order, from `afterId` on (keyset paging). */
 export async function findAccountsWithUnbilledRates (db: Db, before: string, afterId: string | null, limit: number): Promise<string[]> {
+  // NOTE: the unary + keeps SQLite off the (is_billed, id) index, which would read every unbilled rate and sort
+  // them for each page (a bill run quadratic in the rates); it walks (billing_account_id, is_billed, date) from
+  // `afterId` instead and stops after `limit` accounts. PostgreSQL plans it from its statistics either way.
   let q = db.selectFrom('applied_customer_billing_rate').select('billing_account_id')
-    .where('is_billed', '=', 0).where('date', '<', before)
+    .where(sql<number>`+${sql.ref('is_billed')}`, '=', 0).where('date', '<', before)
   if (afterId !== null) q = q.where('billing_account_id', '>', afterId)
   const rows = await q.groupBy('billing_account_id').orderBy('billing_account_id').limit(limit).execute()
   return rows.map((r) => r.billing_account_id)

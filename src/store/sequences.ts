@@ -5,8 +5,9 @@ import type { Db } from './database.ts'
  * number back, and on PostgreSQL the row lock serialises concurrent takers until they commit.
  */
 export async function nextSequenceValue (db: Db, name: string): Promise<number> {
-  await db.insertInto('sequence').values({ name, value: 0 }).onConflict((oc) => oc.column('name').doNothing()).execute()
-  const row = await db.updateTable('sequence').set((eb) => ({ value: eb('value', '+', 1) }))
-    .where('name', '=', name).returning('value').executeTakeFirstOrThrow()
+  // One statement: the first taker creates the counter at 1, later ones increment it (and lock its row).
+  const row = await db.insertInto('sequence').values({ name, value: 1 })
+    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('sequence.value', '+', 1) })))
+    .returning('value').executeTakeFirstOrThrow()
   return Number(row.value)
 }

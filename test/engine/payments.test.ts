@@ -129,5 +129,18 @@ for (const kind of await storeKinds()) {
       assert.equal(res.body.code, 'CURRENCY_MISMATCH')
       assert.equal((await bill('ACC-P', '2026-02')).state, 'new')
     })
+
+    test('a held bill keeps onHold while paid; released, it shows what the payments did', async () => {
+      const feb = await bill('ACC-P', '2026-02')
+      const patch = (state: string) => call('PATCH', `${server.api}/customerBill/${feb.id}`, { state }, 'application/merge-patch+json')
+      assert.equal((await patch('onHold')).status, 200)
+      const res = await pay({ account: { id: 'ACC-P' }, totalAmount: { unit: 'EUR', value: '60.00' }, paymentItem: [{ item: { id: feb.id } }] })
+      assert.equal(res.status, 201)
+      const held = await bill('ACC-P', '2026-02')
+      assert.deepEqual([held.state, held.remainingAmount.value], ['onHold', 0])
+      const released = await patch('sent')
+      assert.equal(released.status, 200)
+      assert.equal(released.body.state, 'settled')
+    })
   })
 }
