@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
-import { Kysely, type KyselyConfig, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
+import { CompiledQuery, type Driver, Kysely, type KyselyConfig, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
 import { ConfigError } from '../config.ts'
 import { type DialectCapabilities, postgresCapabilities, sqliteCapabilities } from './dialect.ts'
 import { migrate } from './migrate.ts'
@@ -73,12 +73,26 @@ function openSqlite (url: string, options: OpenStoreOptions): Store {
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
   registerSqliteFunctions(sqlite)
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), ...(options.log ? { log: options.log } : {}) })
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }), ...(options.log ? { log: options.log } : {}) })
   return {
     db,
     dialect: sqliteCapabilities,
     transaction: (fn) => db.transaction().execute(fn),
     close: () => db.destroy()
+  }
+}
+
+/**
+ * SQLite transactions that BEGIN IMMEDIATE: they take the write lock at the start, waiting for it up to
+ * `busy_timeout`. A plain (deferred) BEGIN reads first and fails with SQLITE_BUSY_SNAPSHOT at its first write
+ * when another process (`tmfbill bill-run` beside `tmfbill serve`) committed meanwhile. In one process
+ * nothing changes: kysely runs every SQLite query on one connection, one at a time.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver (): Driver {
+    const driver = super.createDriver()
+    driver.beginTransaction = async (connection) => { await connection.executeQuery(CompiledQuery.raw('begin immediate')) }
+    return driver
   }
 }
 
