@@ -26,6 +26,8 @@ export interface OpenStoreOptions {
   poolSize?: number
   /** Kysely's query log (scripts/explain-plans.ts records the SQL the API issues with it). */
   log?: KyselyConfig['log']
+  /** Told when PostgreSQL drops an idle pooled connection (restart, failover); default: one line on stderr. */
+  onConnectionError?: (err: Error) => void
 }
 
 const DEFAULT_POOL_SIZE = 10
@@ -117,6 +119,9 @@ function openPostgres (url: string, options: OpenStoreOptions): Store {
     application_name: 'tmfbill',
     ...(schema ? { options: `-c search_path=${schema}` } : {})
   })
+  // NOTE: without a listener, an idle connection that PostgreSQL drops (restart, failover, pg_terminate_backend)
+  // is an unhandled 'error' event that kills the process. The pool discards that connection and opens another.
+  pool.on('error', options.onConnectionError ?? ((err) => console.error(`PostgreSQL dropped an idle connection: ${err.message}`)))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(options.log ? { log: options.log } : {}) })
   return {
     db,

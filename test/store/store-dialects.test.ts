@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { sql } from 'kysely'
+import pg from 'pg'
 import type { BillingOptions } from '../../src/domain/bill-account.ts'
 import { billAccount } from '../../src/domain/bill-account.ts'
 import { newId } from '../../src/domain/ids.ts'
@@ -10,7 +12,8 @@ import { findBillDocument, insertBillDocument, saveRenderedDocument } from '../.
 import { acquireLease, releaseLease } from '../../src/store/leases.ts'
 import { countRates, findRate, findUnbilledRates, insertRates, type NewRate } from '../../src/store/rates.ts'
 import { nextSequenceValue } from '../../src/store/sequences.ts'
-import { openTestStore, storeKinds } from '../helpers/stores.ts'
+import { openStore } from '../../src/store/database.ts'
+import { openTestStore, storeKinds, TEST_DATABASE_URL } from '../helpers/stores.ts'
 
 /**
  * The repository functions whose behaviour several processes rely on, run against every store kind: both
@@ -196,3 +199,23 @@ for (const kind of await storeKinds()) {
     })
   })
 }
+
+describe('PostgreSQL connections', { skip: !(await storeKinds()).includes('postgres') && 'PostgreSQL unreachable' }, () => {
+  test('a pooled connection dropped by the server (restart, failover) is replaced, and the process lives on', async () => {
+    const dropped: Error[] = []
+    const store = await openStore(TEST_DATABASE_URL, { migrate: false, onConnectionError: (err) => dropped.push(err) })
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await admin.connect()
+    try {
+      const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(store.db)
+      await admin.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid])
+      for (let i = 0; i < 50 && dropped.length === 0; i++) await sleep(20)
+      assert.equal(dropped.length, 1)
+      const again = await sql<{ one: number }>`SELECT 1 AS one`.execute(store.db)
+      assert.equal(again.rows[0]?.one, 1)
+    } finally {
+      await admin.end()
+      await store.close()
+    }
+  })
+})
