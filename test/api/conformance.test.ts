@@ -243,6 +243,9 @@ for (const kind of await storeKinds()) {
     })
 
     it('N14 GET /appliedCustomerBillingRate: every rate has id, href and a boolean isBilled', async () => {
+      // N7's request bills A0815's open rate in the background; once it is done the rates hold still, so the
+      // kit's later requests (N16, N18) can be compared with this list.
+      await waitFor(globals.HREFCBOD01, (r) => r.state !== 'inProgress')
       rateList = assertJsonList(await ctk('GET', `${api}/appliedCustomerBillingRate`))
       assert.equal(rateList.length, RATES.length)
       for (const rate of rateList) assertRate(rate, api)
