@@ -80,11 +80,11 @@ export async function findUnbilledRates (db: Db, accountId: string, before: stri
 
 /** Accounts that have something to bill before `before`, in id order, from `afterId` on (keyset paging). */
 export async function findAccountsWithUnbilledRates (db: Db, before: string, afterId: string | null, limit: number): Promise<string[]> {
-  // NOTE: the unary + keeps SQLite off the (is_billed, id) index, which would read every unbilled rate and sort
-  // them for each page (a bill run quadratic in the rates); it walks (billing_account_id, is_billed, date) from
-  // `afterId` instead and stops after `limit` accounts. PostgreSQL plans it from its statistics either way.
+  // NOTE: `is_billed = 0` as a literal lets both stores use the partial index acbr_unbilled (migration 0002),
+  // which holds only unbilled rates: the scan walks it in account order from `afterId` and stops after `limit`
+  // accounts. Read through (is_billed, id) instead, every page would collect and sort every unbilled rate.
   let q = db.selectFrom('applied_customer_billing_rate').select('billing_account_id')
-    .where(sql<number>`+${sql.ref('is_billed')}`, '=', 0).where('date', '<', before)
+    .where('is_billed', '=', sql.lit(0)).where('date', '<', before)
   if (afterId !== null) q = q.where('billing_account_id', '>', afterId)
   const rows = await q.groupBy('billing_account_id').orderBy('billing_account_id').limit(limit).execute()
   return rows.map((r) => r.billing_account_id)
@@ -123,7 +123,7 @@ export { toRecord as rateRecordFromRow }
 export async function countAccountsWithUnbilledRates (db: Db, before: string): Promise<number> {
   const row = await db.selectFrom('applied_customer_billing_rate')
     .select(sql<number>`count(distinct billing_account_id)`.as('n'))
-    .where('is_billed', '=', 0).where('date', '<', before)
+    .where('is_billed', '=', sql.lit(0)).where('date', '<', before)
     .executeTakeFirstOrThrow()
   return Number(row.n)
 }
