@@ -81,10 +81,12 @@ export async function createDemoData (deps: { config: Config; store: Store; cloc
   for (const a of ACCOUNTS) {
     if (a.id === 'BA-1003') continue
     for (const bill of await findOpenBills(deps.store.db, a.id, a.currency, false)) {
+      // NOTE: only the older bills: a second `tmfbill demo` must not pay the bills of the last month.
+      if (bill.periodEnd > previous.start.toISOString()) continue
       const value = a.id === 'BA-1002' ? '10.00' : bill.remainingAmount
-      await applyPayment({ externalId: `demo-pay-${bill.billNo}`, account: { id: a.id }, totalAmount: { unit: a.currency, value },
+      const paid = await applyPayment({ externalId: `demo-pay-${bill.billNo}`, account: { id: a.id }, totalAmount: { unit: a.currency, value },
         paymentItem: [{ item: { id: bill.id } }] }, { store: deps.store, clock: deps.clock, baseUrl: deps.config.publicUrl })
-      payments++
+      if (paid.created) payments++
     }
   }
   const second = await runBillRun({ asOf: now, defaultCycleDay: deps.config.billCycleDay }, deps2)
