@@ -7,6 +7,7 @@ import { ConfigError } from '../config.ts'
 import { type DialectCapabilities, postgresCapabilities, sqliteCapabilities } from './dialect.ts'
 import { migrate } from './migrate.ts'
 import { registerSqliteFunctions } from './query-sql.ts'
+import { withStatementCache } from './statement-cache.ts'
 import type { Database } from './types.ts'
 
 export type Db = Kysely<Database> | Transaction<Database>
@@ -75,7 +76,7 @@ function openSqlite (url: string, options: OpenStoreOptions): Store {
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
   registerSqliteFunctions(sqlite)
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }), ...(options.log ? { log: options.log } : {}) })
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }), ...(options.log ? { log: options.log } : {}) })
   return {
     db,
     dialect: sqliteCapabilities,
@@ -150,6 +151,12 @@ function schemaOf (url: string): string | undefined {
   const schema = new URL(url).searchParams.get('schema') ?? undefined
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new ConfigError(`Invalid schema name "${schema}" in DATABASE_URL`)
   return schema
+}
+
+/** A unique constraint refused the write (SQLite SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY, PostgreSQL 23505). */
+export function isUniqueViolation (err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
 }
 
 /** JSON columns come back as text from SQLite and parsed from PostgreSQL. */
