@@ -5,7 +5,7 @@ import { newId } from './ids.ts'
 import { type Decimal, parseAmount, parseCurrency, toAmountString, toDecimal, toWireNumber } from './money.ts'
 import { stateAfterPayment } from './bill-state.ts'
 import { API_PATH, billResource } from './resources.ts'
-import type { Store } from '../store/database.ts'
+import { isUniqueViolation, type Store } from '../store/database.ts'
 import { findBill, findOpenBills, updateBill } from '../store/bills.ts'
 import { findPaymentByExternalId, insertPayment } from '../store/payments.ts'
 import { enqueueEvent } from '../events/outbox.ts'
@@ -33,6 +33,19 @@ export async function applyPayment (input: Record<string, unknown>, deps: Paymen
   const accountId = account.id
   const externalId = typeof input.externalId === 'string' ? input.externalId : null
 
+  try {
+    return await recordPayment(input, accountId, currency, amount, externalId, deps)
+  } catch (err) {
+    // NOTE: two requests with one externalId at once: the unique key lets one win; the other answers with it.
+    if (externalId === null || !isUniqueViolation(err)) throw err
+    const existing = await findPaymentByExternalId(deps.store.db, externalId)
+    if (!existing) throw err
+    return { payment: existing, created: false }
+  }
+}
+
+async function recordPayment (input: Record<string, unknown>, accountId: string, currency: string, amount: Decimal,
+  externalId: string | null, deps: PaymentDeps): Promise<{ payment: PaymentRecord; created: boolean }> {
   return deps.store.transaction(async (trx) => {
     if (externalId !== null) {
       const existing = await findPaymentByExternalId(trx, externalId)

@@ -142,5 +142,16 @@ for (const kind of await storeKinds()) {
       assert.equal(released.status, 200)
       assert.equal(released.body.state, 'settled')
     })
+
+    test('the same externalId sent several times at once records one payment', async () => {
+      await postRates(server, [rate('r-late', 'ACC-R', '10.00', '2026-02-10T00:00:00Z')])
+      await billRun(server, '2026-03-02T08:00:00.000Z', clock)
+      const body = { externalId: 'bank-race', account: { id: 'ACC-R' }, totalAmount: { unit: 'EUR', value: '5.00' } }
+      const replies = await Promise.all(Array.from({ length: 6 }, () => pay(body)))
+      assert.deepEqual(replies.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 201])
+      assert.equal(new Set(replies.map((r) => r.body.id)).size, 1)
+      const r = await bill('ACC-R', '2026-02')
+      assert.deepEqual([r.state, r.remainingAmount.value, r.appliedPayment.length], ['partiallyPaid', 7, 1])
+    })
   })
 }
