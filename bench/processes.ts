@@ -18,9 +18,11 @@ export function childEnv (extra: Record<string, string>): NodeJS.ProcessEnv {
 
 function nodeArgs (profileName: string | undefined): string[] {
   if (profileName === undefined) return ['--import', 'tsx']
-  const dir = join(WORK_DIR, 'profiles')
+  // One directory per process: Node writes one profile per thread there (the main thread's is the largest;
+  // tsx's module loader runs in a second thread).
+  const dir = join(WORK_DIR, 'profiles', `${profileName}-${Date.now()}`)
   mkdirSync(dir, { recursive: true })
-  return ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `${profileName}-${Date.now()}.cpuprofile`, '--import', 'tsx']
+  return ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx']
 }
 
 export interface CliRun {

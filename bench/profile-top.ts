@@ -10,7 +10,7 @@ import { ROOT } from './processes.ts'
  *   node --import tsx bench/profile-top.ts .bench/profiles/import-sqlite-*.cpuprofile [--top 30]
  */
 interface CallFrame { functionName: string; url: string; lineNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame }
+interface ProfileNode { id: number; callFrame: CallFrame; children?: number[] }
 interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
 
 function where (url: string): string {
@@ -36,6 +36,26 @@ function printTop (title: string, map: Map<string, number>, total: number, top: 
   }
 }
 
+/** Time of each function of this repository with everything it called (a recursive call counts once). */
+function inclusiveTimes (profile: CpuProfile, byId: Map<number, ProfileNode>): Map<string, number> {
+  const parent = new Map<number, number>()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const out = new Map<string, number>()
+  profile.samples.forEach((id, i) => {
+    const us = profile.timeDeltas[i] ?? 0
+    const seen = new Set<string>()
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = byId.get(at)?.callFrame
+      if (!frame || !frame.url.includes('/src/') || frame.url.includes('/node_modules/')) continue
+      const key = `${frame.functionName || '(anonymous)'}  ${where(frame.url)}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      addTo(out, key, us)
+    }
+  })
+  return out
+}
+
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } })
 const top = Number(values.top)
 for (const file of positionals) {
@@ -56,4 +76,5 @@ for (const file of positionals) {
   console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled`)
   printTop('self time by function', byFunction, total, top)
   printTop('self time by package or file', byPlace, total, top)
+  printTop('total time (self and callees) of this repository\'s functions', inclusiveTimes(profile, byId), total, top)
 }
