@@ -2,13 +2,15 @@ import { type Kysely, sql } from 'kysely'
 import type { DialectName } from './dialect.ts'
 import * as initial from './migrations/0001-initial.ts'
 import * as unbilledRatesIndex from './migrations/0002-unbilled-rates-index.ts'
+import * as listSortIndexes from './migrations/0003-list-sort-indexes.ts'
 
 interface Migration { up(db: Kysely<any>, dialect: DialectName): Promise<void> }
 
 /** Ordered list: a migration, once released, is never edited; add a new file instead. */
 const migrations: [string, Migration][] = [
   ['0001-initial', initial],
-  ['0002-unbilled-rates-index', unbilledRatesIndex]
+  ['0002-unbilled-rates-index', unbilledRatesIndex],
+  ['0003-list-sort-indexes', listSortIndexes]
 ]
 
 /** Key of the PostgreSQL advisory lock held while migrating (one migrator per database at a time). */
