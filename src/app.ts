@@ -7,6 +7,7 @@ import type { Clock } from './domain/clock.ts'
 import { API_PATH } from './domain/resources.ts'
 import type { TaxConfig } from './domain/tax.ts'
 import type { Store } from './store/database.ts'
+import { documentQueryParameters } from './api/openapi-query.ts'
 import { handleFrameworkError, registerErrorHandlers } from './api/errors.ts'
 import { registerContentTypes } from './api/content-types.ts'
 import { registerInputGuard } from './api/input-guard.ts'
@@ -61,7 +62,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
           'tmfbill additions outside the TMF678 v4 specification (rate ingest, bill documents, hub listing, payments).'
       },
       servers: [{ url: deps.config.publicUrl }]
-    }
+    },
+    transform: documentQueryParameters
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 

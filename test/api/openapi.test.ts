@@ -63,6 +63,15 @@ for (const kind of await storeKinds()) {
       assert.deepEqual(doc.servers, [{ url: server.url }])
     })
 
+    it('documents the TMF630 query parameters: fields on every GET, paging and sort on lists', () => {
+      for (const [method, path] of SPEC_OPERATIONS.filter(([m]) => m === 'get')) {
+        const names = (doc.paths[API_PATH + path].get.parameters ?? []).filter((p: Json) => p.in === 'query').map((p: Json) => p.name)
+        const expected = path.includes('{') ? ['fields'] : ['fields', 'offset', 'limit', 'sort']
+        assert.deepEqual(names, expected, `${method.toUpperCase()} ${path}`)
+      }
+      assert.match(doc.paths[API_PATH + '/customerBill'].get.description, /X-Total-Count/)
+    })
+
     it('has every TMF678 v4 operation under its spec operationId, not marked as an extension', () => {
       for (const [method, path, operationId, success] of SPEC_OPERATIONS) {
         const op = doc.paths[`${API_PATH}${path}`]?.[method]
