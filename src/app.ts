@@ -8,7 +8,7 @@ import { API_PATH } from './domain/resources.ts'
 import type { TaxConfig } from './domain/tax.ts'
 import type { Store } from './store/database.ts'
 import { documentQueryParameters } from './api/openapi-query.ts'
-import { handleFrameworkError, registerErrorHandlers } from './api/errors.ts'
+import { handleClientError, handleFrameworkError, registerErrorHandlers } from './api/errors.ts'
 import { registerContentTypes } from './api/content-types.ts'
 import { registerInputGuard } from './api/input-guard.ts'
 import { customerBillRoutes } from './api/routes/customer-bill.ts'
@@ -44,6 +44,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
     logController: new LogController({ disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace' })
   }).withTypeProvider<TypeBoxTypeProvider>()
 

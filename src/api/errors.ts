@@ -16,6 +16,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   NOTHING_TO_BILL: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  MALFORMED_REQUEST: 400,
+  HEADERS_TOO_LARGE: 431,
   INTERNAL: 500
 }
 
@@ -108,4 +110,19 @@ export function registerMethodNotAllowed (app: FastifyInstance, url: string, all
         `${req.method} is not supported on ${url}; allowed: ${allowed.join(', ')}`)
     }
   })
+}
+
+/**
+ * Requests that break HTTP itself (garbage on the socket, a request line or headers over Node's 16 KiB limit)
+ * never reach Fastify's routing: Node hands them to this handler, which still answers with a TMF Error body.
+ */
+export function handleClientError (err: Error & { code?: string }, socket: import('node:stream').Duplex): void {
+  if (!socket.writable) return
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW'
+  const body = JSON.stringify(tooLarge
+    ? tmfError(ErrorCodes.HEADERS_TOO_LARGE, 'Request headers too large', 'The request line and headers must not exceed 16 KiB')
+    : tmfError(ErrorCodes.MALFORMED_REQUEST, 'Malformed HTTP request', 'The request is not valid HTTP/1.1'))
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
 }

@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { runBillRun } from '../../src/domain/bill-run.ts'
 import { systemClock } from '../../src/domain/clock.ts'
 import { billingOptions } from '../../src/context.ts'
@@ -553,5 +554,41 @@ describe('a failure inside the server is a 500 TMF Error that hides the cause', 
       assertTmfError(reply, 500, 'INTERNAL')
       assert.doesNotMatch(reply.text, /destroy|driver|kysely|sqlite/i)
     }
+  })
+})
+
+describe('requests that are not valid HTTP still get a TMF Error body', () => {
+  let server: TestServer
+  before(async () => { server = await startTestServer('sqlite', { jobs: false }) })
+  after(async () => { await server.close() })
+
+  /** Writes raw bytes to the server and reads everything it answers until it closes the connection. */
+  function raw (bytes: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => socket.end(bytes))
+      let answer = ''
+      socket.setEncoding('utf8')
+      socket.on('data', (d: string) => { answer += d })
+      socket.on('error', reject)
+      socket.on('close', () => resolve(answer))
+    })
+  }
+
+  function body (answer: string): any {
+    return JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))
+  }
+
+  it('a request line and headers over 16 KiB are a 431 HEADERS_TOO_LARGE', async () => {
+    const answer = await raw(`GET ${API_PATH}/customerBill?state=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: a\r\n\r\n`)
+    assert.match(answer, /^HTTP\/1\.1 431 /)
+    assert.deepEqual(body(answer), { code: 'HEADERS_TOO_LARGE', reason: 'Request headers too large',
+      message: 'The request line and headers must not exceed 16 KiB', status: '431', '@type': 'Error' })
+  })
+
+  it('garbage instead of a request line is a 400 MALFORMED_REQUEST', async () => {
+    const answer = await raw('HELLO THERE\r\n\r\n')
+    assert.match(answer, /^HTTP\/1\.1 400 /)
+    assert.equal(body(answer).code, 'MALFORMED_REQUEST')
+    assert.equal(body(answer)['@type'], 'Error')
   })
 })
