@@ -39,7 +39,7 @@ function cases (sample: Sample): Case[] {
     { ...bills('fields=billNo,billDate,amountDue,state&limit=50&offset=50000'), title: 'Bills with fields, a deep page' },
     { ...bills('fields=billNo,amountDue&sort=billDate&limit=50'), title: 'Bills by bill date' },
     { ...bills('fields=billNo,amountDue&sort=-billDate&limit=50'), title: 'Latest bills first' },
-    { ...bills(`lastUpdate.gt=${sample.since}&limit=100`), title: 'Bills changed since the last sync' },
+    { ...bills(`lastUpdate.gt=${sample.since}&sort=lastUpdate&limit=100`), title: 'Bills changed since the last sync' },
     { ...rates('isBilled=false&limit=100'), title: 'Unbilled rates' },
     { ...rates('sort=-date&limit=100'), title: 'Latest rates first' },
     { ...rates(`date.gte=${sample.day}&date.lt=${sample.nextDay}&limit=100`), title: "One day's rates" },
@@ -70,6 +70,12 @@ async function explain (client: pg.Client, query: CompiledQuery): Promise<string
   } finally {
     await client.query('ROLLBACK')
   }
+}
+
+/** The plan's scan nodes, in plan order: "Index Only Scan using acbr_unbilled", "Seq Scan on payment". */
+function access (plan: string): string {
+  const scans = plan.split('\n').map((l) => /((?:Parallel )?(?:Index Only Scan|Index Scan(?: Backward)?|Bitmap Index Scan|Seq Scan)(?: Backward)? (?:using|on) \S+)/.exec(l)?.[1])
+  return [...new Set(scans.filter((x): x is string => x !== undefined))].join(', ')
 }
 
 /** The statement with its parameters shown where they are bound, for reading (the plan used the real binds). */
@@ -103,17 +109,22 @@ async function main (): Promise<void> {
     const version = (await client.query<{ v: string }>('SELECT version() AS v')).rows[0]?.v
     console.log(`Data: ${counts?.rates} rates (${counts?.unbilled} unbilled), ${counts?.bills} bills, ${counts?.accounts} accounts; ${version}.\n`)
     const now = new Date()
-    const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 15))
+    const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 14))
     const since = new Date(now.getTime() - 3_600_000).toISOString()
     const sample = { account, midAccount, now, since, day: day.toISOString(), nextDay: new Date(day.getTime() + 86_400_000).toISOString() }
+    const summary: string[] = ['| request | statement | how PostgreSQL reads | time |', '|---|---|---|---|']
+    const details: string[] = []
     for (const c of cases(sample)) {
       captured = []
       await c.run(store)
-      console.log(`### ${c.title}\n\n\`${c.request}\`\n`)
+      details.push(`### ${c.title}\n\n\`${c.request}\`\n`)
       for (const query of captured.filter((q) => /^\s*select/i.test(q.sql))) {
-        console.log('```sql\n' + readable(query) + '\n```\n\n```\n' + await explain(client, query) + '\n```\n')
+        const plan = await explain(client, query)
+        details.push('```sql\n' + readable(query) + '\n```\n\n```\n' + plan + '\n```\n')
+        summary.push(`| ${c.title} | ${/count\(/i.test(query.sql) ? 'count' : 'rows'} | ${access(plan)} | ${/Execution Time: ([\d.]+ ms)/.exec(plan)?.[1] ?? '?'} |`)
       }
     }
+    console.log(summary.join('\n') + '\n\n' + details.join('\n'))
   } finally {
     await client.end()
     await store.close()
