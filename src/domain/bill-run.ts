@@ -31,8 +31,8 @@ const BATCH_MS = 250
  * A bill run: every account with unbilled rates in a closed period gets its bills. Safe to repeat and to run
  * in several processes at once (see billAccount); a run killed at any point leaves each account either fully
  * billed or untouched, and the next run picks up the rest.
- * NOTE: accounts are billed up to 100 per transaction (or 250 ms of work), each inside a savepoint, so that an
- * account that fails is undone alone. A transaction per account cost a commit per account: on SQLite the WAL
+ * NOTE: on SQLite accounts are billed up to 100 per transaction (or 250 ms of work), each inside a savepoint, so
+ * that an account that fails is undone alone; on PostgreSQL one per transaction (see batchSize). A transaction per account cost a commit per account: on SQLite the WAL
  * pages of every commit plus a checkpoint every few dozen accounts, on PostgreSQL a WAL flush each.
  */
 export async function runBillRun (input: BillRunInput, deps: { store: Store; clock: Clock; billing: BillingOptions }): Promise<BillRunResult> {
@@ -70,13 +70,24 @@ interface BatchOutcome {
   error?: unknown
 }
 
+/**
+ * Accounts per transaction. NOTE: with row locks (PostgreSQL) each account gets a transaction of its own. A batch
+ * holds the bill-number row lock from its first bill until it commits; waiting meanwhile for the next account's
+ * rates, which an on-demand bill (or another run) has locked and which then waits for that same bill number, is
+ * a deadlock. A bill-number lock held only from the number to the commit never waits for anything. SQLite has
+ * one writer at a time and no row locks: batches cannot deadlock there, and they save a commit per account.
+ */
+function batchSize (billing: BillingOptions): number {
+  return billing.lockRows ? 1 : BATCH_ACCOUNTS
+}
+
 /** Bills accounts from the start of `ids` in one transaction until the batch is full; see runBillRun. */
 async function billBatch (ids: string[], accounts: Map<string, AccountRecord>, asOf: Date, defaultCycleDay: number,
   deps: { store: Store; billing: BillingOptions }): Promise<BatchOutcome> {
   const started = Date.now()
   const outcome: BatchOutcome = { done: 0, progress: { accounts: 0, bills: 0, rates: 0, skipped: 0 }, failures: [] }
   await deps.store.transaction(async (trx) => {
-    for (const accountId of ids.slice(0, BATCH_ACCOUNTS)) {
+    for (const accountId of ids.slice(0, batchSize(deps.billing))) {
       if (outcome.done > 0 && Date.now() - started > BATCH_MS) break
       const account = accounts.get(accountId) ?? null
       const cycleDay = account?.billCycleDay ?? defaultCycleDay
