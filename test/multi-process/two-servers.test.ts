@@ -126,16 +126,23 @@ describe('several processes over one PostgreSQL', { skip }, () => {
     assert.equal(subscribed.status, 201)
 
     mark('servers up')
-    // Everything at once: two bill runs, and two on-demand requests per account, one to each server.
+    // Everything at once: two bill runs, and two on-demand requests per account, one to each server, sent in
+    // waves once the runs bill, so that both meet on the same accounts' rates.
     const asOf = new Date().toISOString()
     const runs = Promise.all([runCli(['bill-run', '--as-of', asOf], env), runCli(['bill-run', '--as-of', asOf], env)])
-    const requests = await Promise.all(onDemandAccounts.flatMap((id) => [a, b].map(async (server) => {
-      const res = await fetch(`${server.api}/customerBillOnDemand`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ billingAccount: { id }, name: `on demand for ${id}` })
-      })
-      assert.equal(res.status, 201)
-      return { accountId: id, id: ((await res.json()) as { id: string }).id }
-    })))
+    await waitUntil('the bill runs to start billing', async () => await count('SELECT count(*) AS n FROM customer_bill') > 0, 30_000)
+    const requests: { accountId: string; id: string }[] = []
+    for (let wave = 0; wave < 4; wave++) {
+      const accounts = onDemandAccounts.filter((_, j) => j % 4 === wave)
+      requests.push(...await Promise.all(accounts.flatMap((id) => [a, b].map(async (server) => {
+        const res = await fetch(`${server.api}/customerBillOnDemand`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ billingAccount: { id }, name: `on demand for ${id}` })
+        })
+        assert.equal(res.status, 201)
+        return { accountId: id, id: ((await res.json()) as { id: string }).id }
+      }))))
+      await new Promise((resolve) => setTimeout(resolve, 150))
+    }
     for (const run of await runs) {
       assert.equal(run.code, 0, `bill run failed or left accounts unbilled: ${run.stdout}${run.stderr}`)
       assert.doesNotMatch(run.stdout, /not billed/)
