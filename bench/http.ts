@@ -1,4 +1,5 @@
 import autocannon, { type AutocannonRequest } from 'autocannon'
+import { readProcCpuMs } from './processes.ts'
 import { percentile, Samples } from './stats.ts'
 
 export interface HttpCase {
@@ -23,13 +24,19 @@ export interface HttpFigures {
   responses: number
   non2xx: number
   errors: number
+  /**
+   * CPU time the server process spent per response, in µs: unlike req/s it hardly depends on what else the
+   * machine is doing, so it is the figure to compare between runs.
+   */
+  serverCpuUsPerResponse: number | undefined
 }
 
 /**
  * One autocannon run of a case at a number of connections: a warm-up (not counted) and then the measured
  * run. Latencies are taken from every 2xx response, so that sub-millisecond medians are not rounded away.
  */
-export async function runHttpCase (baseUrl: string, c: HttpCase, connections: number, seconds: number, warmupSeconds: number): Promise<HttpFigures> {
+export async function runHttpCase (baseUrl: string, c: HttpCase, connections: number, seconds: number, warmupSeconds: number,
+  serverPid: number): Promise<HttpFigures> {
   const request: AutocannonRequest = {
     method: c.method,
     ...(c.contentType !== undefined ? { headers: { 'content-type': c.contentType } } : {}),
@@ -37,12 +44,15 @@ export async function runHttpCase (baseUrl: string, c: HttpCase, connections: nu
   }
   if (warmupSeconds > 0) await autocannon({ url: baseUrl, connections, duration: warmupSeconds, requests: [request] })
   const samples = new Samples()
+  const cpuBefore = readProcCpuMs(serverPid)
   const instance = autocannon({ url: baseUrl, connections, duration: seconds, requests: [request] })
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     if (status >= 200 && status < 300) samples.push(ms)
   })
   const result = await instance
+  const cpuAfter = readProcCpuMs(serverPid)
   const latencies = samples.values()
+  const answered = latencies.length + result.non2xx
   return {
     key: c.key,
     label: c.label,
@@ -52,7 +62,8 @@ export async function runHttpCase (baseUrl: string, c: HttpCase, connections: nu
     p99Ms: percentile(latencies, 99),
     responses: latencies.length,
     non2xx: result.non2xx,
-    errors: result.errors
+    errors: result.errors,
+    serverCpuUsPerResponse: cpuBefore !== undefined && cpuAfter !== undefined && answered > 0 ? ((cpuAfter - cpuBefore) * 1000) / answered : undefined
   }
 }
 

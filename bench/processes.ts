@@ -85,6 +85,19 @@ export function readProcMemory (pid: number, field: 'VmRSS' | 'VmHWM'): number |
   }
 }
 
+/** CPU time (user + system) a process has used so far, in ms; undefined once it is gone. */
+export function readProcCpuMs (pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name may hold spaces and parentheses: the fields that follow it start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (USER_HZ, 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
+}
+
 export interface MemorySampler {
   /** Highest value seen so far. */
   max(): number | undefined

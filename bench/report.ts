@@ -12,16 +12,28 @@ export interface GoalCheck {
   met: boolean | undefined
 }
 
+const int = (n: number) => Math.round(n).toLocaleString('en-US')
+
 const fmt = {
-  int: (n: number) => Math.round(n).toLocaleString('en-US'),
+  int,
   ms: (n: number) => Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n.toFixed(1)) : '–',
   mb: (bytes: number | undefined) => bytes === undefined ? '–' : `${Math.round(bytes / MB)} MB`,
   s: (ms: number) => `${(ms / 1000).toFixed(1)} s`,
-  pct: (r: number) => `${Math.round(r * 100)}%`
+  pct: (r: number) => `${Math.round(r * 100)}%`,
+  us: (us: number | undefined) => us === undefined || !Number.isFinite(us) ? '–' : int(us)
 }
 
 function httpCase (s: StoreResult, key: string, connections: number): HttpFigures | undefined {
   return s.http?.cases.find((c) => c.key === key && c.connections === connections)
+}
+
+/** Baseline CPU per response over tmfbill's: the share of the baseline's rate tmfbill would reach if only CPU counted. */
+function cpuRatioText (s: StoreResult, cpuUs: number | undefined, connections: number): string {
+  const base = s.http?.baseline.filter((b) => b.connections === connections).map((b) => b.serverCpuUsPerResponse)
+    .filter((v): v is number => v !== undefined) ?? []
+  if (cpuUs === undefined || base.length === 0) return ''
+  const baseUs = base.reduce((a, b) => a + b, 0) / base.length
+  return `; server CPU per response ${int(cpuUs)} µs vs ${int(baseUs)} µs (${Math.round((100 * baseUs) / cpuUs)}%)`
 }
 
 /** The goals of issue 6, each checked against this store's figures. */
@@ -34,7 +46,8 @@ export function checkGoals (s: StoreResult, maxConnections: number): GoalCheck[]
     goals.push({
       goal: `GET customerBill/{id} vs baseline, ${maxConnections} connections`,
       target: '≥ 60% of baseline req/s',
-      measured: `${fmt.pct(ratio)} (${fmt.int(byId.requestsPerSecond)} vs ${fmt.int(baselineRps(s.http, maxConnections))} req/s)`,
+      measured: `${fmt.pct(ratio)} (${fmt.int(byId.requestsPerSecond)} vs ${fmt.int(baselineRps(s.http, maxConnections))} req/s)` +
+        cpuRatioText(s, byId.serverCpuUsPerResponse, maxConnections),
       met: ratio >= 0.6
     })
     goals.push({ goal: `GET customerBill/{id} p99, ${maxConnections} connections`, target: '< 10 ms', measured: `${fmt.ms(byId.p99Ms)} ms`, met: byId.p99Ms < 10 })
@@ -120,12 +133,12 @@ function storeSection (s: StoreResult, report: BenchReport, maxConnections: numb
         String(c), fmt.int(base), '100%', ...latencyCells(runs)])
       for (const f of h.cases.filter((x) => x.connections === c)) {
         rows.push([f.label, String(c), fmt.int(f.requestsPerSecond), fmt.pct(f.requestsPerSecond / base), fmt.ms(f.p50Ms), fmt.ms(f.p99Ms),
-          f.non2xx + f.errors > 0 ? `${fmt.int(f.non2xx)} non-2xx, ${fmt.int(f.errors)} errors` : ''])
+          fmt.us(f.serverCpuUsPerResponse), f.non2xx + f.errors > 0 ? `${fmt.int(f.non2xx)} non-2xx, ${fmt.int(f.errors)} errors` : ''])
       }
     }
     parts.push('### HTTP', '', `${report.size.duration} s per case after a ${report.size.warmup} s warm-up; latencies of 2xx responses. ` +
       `Server RSS: max ${fmt.mb(h.serverRssMaxBytes)} over all cases (baseline server: ${fmt.mb(h.baselineRssMaxBytes)}).`, '',
-    table(['endpoint', 'connections', 'req/s', 'vs baseline', 'p50 ms', 'p99 ms', 'failures'], rows), '')
+    table(['endpoint', 'connections', 'req/s', 'vs baseline', 'p50 ms', 'p99 ms', 'server CPU µs/response', 'failures'], rows), '')
   }
   if (s.events && s.events.length > 0) {
     parts.push('### Events', '', table(['subscriptions', 'events', 'deliveries', 'time', 'deliveries/s', 'latency p50 ms', 'latency p99 ms'],
@@ -137,7 +150,8 @@ function storeSection (s: StoreResult, report: BenchReport, maxConnections: numb
 
 function latencyCells (runs: HttpFigures[]): string[] {
   const mean = (f: (r: HttpFigures) => number) => runs.reduce((s, r) => s + f(r), 0) / Math.max(1, runs.length)
-  return [fmt.ms(mean((r) => r.p50Ms)), fmt.ms(mean((r) => r.p99Ms)), '']
+  const cpu = runs.map((r) => r.serverCpuUsPerResponse).filter((v): v is number => v !== undefined)
+  return [fmt.ms(mean((r) => r.p50Ms)), fmt.ms(mean((r) => r.p99Ms)), fmt.us(cpu.length > 0 ? cpu.reduce((a, b) => a + b, 0) / cpu.length : undefined), '']
 }
 
 const KEPT_START = '<!-- kept:start -->'
@@ -160,7 +174,7 @@ export function renderMarkdown (report: BenchReport, previousFile: string): stri
     : ''
   return [
     '# Benchmarks', '',
-    `Written by \`${report.command}\` (bench/run.ts) on ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC; ` +
+    `Written by \`${report.command}\` (bench/run.ts) on ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC at commit ${m.commit}; ` +
     `the run took ${Math.round((Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 60000)} min. ` +
     'Every figure below comes from that one run; the text between the "kept" markers at the end is written by hand and kept across runs.',
     indicative,

@@ -29,6 +29,8 @@ export interface StoreResult {
 }
 
 export interface MachineInfo {
+  /** The commit measured, with "+ changes" when the tree had uncommitted changes. */
+  commit: string
   cpu: string
   cores: number
   memoryBytes: number

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, totalmem, type } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -25,9 +26,20 @@ function packageVersion (name: string): string {
   return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
 }
 
+function commitOf (root: string): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src'], { cwd: root, encoding: 'utf8' }).trim() !== ''
+    return dirty ? `${head} + uncommitted changes in src/` : head
+  } catch {
+    return 'unknown (not a git checkout)'
+  }
+}
+
 function machineInfo (): MachineInfo {
   const cpu = cpus()
   return {
+    commit: commitOf(ROOT),
     cpu: cpu[0]?.model.trim() ?? 'unknown',
     cores: cpu.length,
     memoryBytes: totalmem(),
@@ -132,15 +144,15 @@ async function runHttpSuite (opts: BenchOptions, server: ServerProcess, billIds:
   const baselineCase: HttpCase = { key: 'baseline', label: 'baseline', method: 'GET', path: () => '/static' }
   try {
     for (const connections of opts.connections) {
-      baseline.push(await runHttpCase(baselineServer.url, baselineCase, connections, duration, warmup))
+      baseline.push(await runHttpCase(baselineServer.url, baselineCase, connections, duration, warmup, baselineServer.pid))
       log(`  baseline c=${connections}: ${Math.round(baseline.at(-1)?.requestsPerSecond ?? 0)} req/s`)
       for (const c of httpCases(billIds, accounts, tag)) {
-        const figures = await runHttpCase(server.url, c, connections, duration, warmup)
+        const figures = await runHttpCase(server.url, c, connections, duration, warmup, server.pid)
         cases.push(figures)
         log(`  ${c.key} c=${connections}: ${Math.round(figures.requestsPerSecond)} req/s, p50 ${figures.p50Ms.toFixed(2)} ms, ` +
-          `p99 ${figures.p99Ms.toFixed(2)} ms${figures.non2xx + figures.errors > 0 ? `, ${figures.non2xx} non-2xx, ${figures.errors} errors` : ''}`)
+          `p99 ${figures.p99Ms.toFixed(2)} ms, ${Math.round(figures.serverCpuUsPerResponse ?? 0)} µs CPU/response${figures.non2xx + figures.errors > 0 ? `, ${figures.non2xx} non-2xx, ${figures.errors} errors` : ''}`)
       }
-      baseline.push(await runHttpCase(baselineServer.url, baselineCase, connections, duration, warmup))
+      baseline.push(await runHttpCase(baselineServer.url, baselineCase, connections, duration, warmup, baselineServer.pid))
       log(`  baseline c=${connections}: ${Math.round(baseline.at(-1)?.requestsPerSecond ?? 0)} req/s`)
     }
   } finally {
