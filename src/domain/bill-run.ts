@@ -42,10 +42,15 @@ export async function runBillRun (input: BillRunInput, deps: { store: Store; clo
   const failures: BillRunResult['failures'] = []
   let after: string | null = null
   for (;;) {
-    const ids = await findAccountsWithUnbilledRates(deps.store.db, asOf.toISOString(), after, 500)
-    if (ids.length === 0) break
-    after = ids[ids.length - 1] ?? null
-    const accounts = await findAccounts(deps.store.db, ids)
+    const page = await findAccountsWithUnbilledRates(deps.store.db, asOf.toISOString(), after, 500)
+    if (page.length === 0) break
+    after = page[page.length - 1]?.accountId ?? null
+    const accounts = await findAccounts(deps.store.db, page.map((p) => p.accountId))
+    // NOTE: an account whose unbilled rates all fall in its open cycle has nothing to bill: it is skipped without
+    // a transaction (a scheduled run ticks every hour and met every account with charges of the month each time).
+    const ids = page.filter((p) => Date.parse(p.oldestUnbilled) <
+      lastClosedPeriod(asOf, accounts.get(p.accountId)?.billCycleDay ?? input.defaultCycleDay).end.getTime()).map((p) => p.accountId)
+    progress.skipped += page.length - ids.length
     for (let next = 0; next < ids.length;) {
       const batch = await billBatch(ids.slice(next), accounts, asOf, input.defaultCycleDay, deps)
       next += batch.done

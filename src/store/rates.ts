@@ -78,16 +78,22 @@ export async function findUnbilledRates (db: Db, accountId: string, before: stri
   return (await q.execute()).map(toRecord)
 }
 
-/** Accounts that have something to bill before `before`, in id order, from `afterId` on (keyset paging). */
-export async function findAccountsWithUnbilledRates (db: Db, before: string, afterId: string | null, limit: number): Promise<string[]> {
+export interface AccountWithUnbilledRates { accountId: string; oldestUnbilled: string }
+
+/**
+ * Accounts that have something to bill before `before`, in id order, from `afterId` on (keyset paging), each
+ * with the date of its oldest unbilled rate (the first index entry of the account: it costs nothing more).
+ */
+export async function findAccountsWithUnbilledRates (db: Db, before: string, afterId: string | null, limit: number): Promise<AccountWithUnbilledRates[]> {
   // NOTE: `is_billed = 0` as a literal lets both stores use the partial index acbr_unbilled (migration 0002),
   // which holds only unbilled rates: the scan walks it in account order from `afterId` and stops after `limit`
   // accounts. Read through (is_billed, id) instead, every page would collect and sort every unbilled rate.
-  let q = db.selectFrom('applied_customer_billing_rate').select('billing_account_id')
+  let q = db.selectFrom('applied_customer_billing_rate')
+    .select((eb) => ['billing_account_id', eb.fn.min('date').as('oldest')])
     .where('is_billed', '=', sql.lit(0)).where('date', '<', before)
   if (afterId !== null) q = q.where('billing_account_id', '>', afterId)
   const rows = await q.groupBy('billing_account_id').orderBy('billing_account_id').limit(limit).execute()
-  return rows.map((r) => r.billing_account_id)
+  return rows.map((r) => ({ accountId: r.billing_account_id, oldestUnbilled: String(r.oldest) }))
 }
 
 export async function markRatesBilled (db: Db, rateIds: string[], billId: string): Promise<number> {

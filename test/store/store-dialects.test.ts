@@ -10,7 +10,7 @@ import { ensureAccounts } from '../../src/store/accounts.ts'
 import { insertBill } from '../../src/store/bills.ts'
 import { findBillDocument, insertBillDocument, saveRenderedDocument } from '../../src/store/documents.ts'
 import { acquireLease, releaseLease } from '../../src/store/leases.ts'
-import { countRates, findRate, findUnbilledRates, insertRates, type NewRate } from '../../src/store/rates.ts'
+import { countRates, findAccountsWithUnbilledRates, findRate, findUnbilledRates, insertRates, type NewRate } from '../../src/store/rates.ts'
 import { nextSequenceValue } from '../../src/store/sequences.ts'
 import { openStore } from '../../src/store/database.ts'
 import { openTestStore, storeKinds, TEST_DATABASE_URL } from '../helpers/stores.ts'
@@ -155,6 +155,20 @@ for (const kind of await storeKinds()) {
       const billed = await store.db.selectFrom('applied_customer_billing_rate').select(['bill_id', 'is_billed'])
         .where('billing_account_id', '=', 'ACC-R').execute()
       assert.ok(billed.every((r) => r.is_billed === 1 && bills.some((b) => b.id === r.bill_id)))
+    })
+
+    test('the bill run\'s account scan pages accounts in id order, each with its oldest unbilled rate', async () => {
+      await insertRates(store.db, [
+        rate({ billingAccountId: 'SCAN-2', date: '2026-10-20T08:00:00.000Z' }), rate({ billingAccountId: 'SCAN-2', date: '2026-10-03T07:30:00.000Z' }),
+        rate({ billingAccountId: 'SCAN-1', date: '2026-11-15T00:00:00.000Z' }), rate({ billingAccountId: 'SCAN-3', date: '2026-12-01T00:00:00.000Z' })
+      ])
+      const scan = (after: string | null, limit: number) => findAccountsWithUnbilledRates(store.db, '2026-12-01T00:00:00.000Z', after, limit)
+      const all = (await scan('SCAN-0', 10)).filter((a) => a.accountId.startsWith('SCAN-'))
+      assert.deepEqual(all, [
+        { accountId: 'SCAN-1', oldestUnbilled: '2026-11-15T00:00:00.000Z' },
+        { accountId: 'SCAN-2', oldestUnbilled: '2026-10-03T07:30:00.000Z' }
+      ], 'SCAN-3 has nothing before the 1st of December')
+      assert.deepEqual((await scan('SCAN-1', 1)).map((a) => a.accountId), ['SCAN-2'])
     })
 
     test('countRates counts billed and unbilled rates as numbers', async () => {
