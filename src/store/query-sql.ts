@@ -29,7 +29,7 @@ export interface ResourceQueryMap {
    * resource where the attribute holds a single object instead is matched as if it were that one element.
    */
   arrays: string[]
-  /** Order when the query has no `sort`; an `id` ascending tiebreaker is always appended. */
+  /** Order when the query has no `sort`; an `id` tiebreaker (in the last key's direction) is always appended. */
   defaultSort: Array<{ column: string; direction: 'asc' | 'desc' }>
 }
 
@@ -81,8 +81,11 @@ export function compileOrderBy (sort: readonly SortKey[], map: ResourceQueryMap,
     ? sort.flatMap((key) => sortKeyItems(key, map, dialect))
     : map.defaultSort.map(({ column, direction }) => columnOrderItem(map, column, direction, dialect))
   const byId = sort.some((key) => key.path.length === 1 && key.path[0] === 'id')
-  // The tiebreaker only has to be stable, so it stays index-friendly (no collation, no NULLS clause).
-  return byId ? items : [...items, { expr: sql.ref(`${map.table}.id`), direction: 'asc', nullable: false }]
+  // The tiebreaker only has to be stable, so it stays index-friendly (no collation, no NULLS clause), and it
+  // follows the direction of the last key: `sort=-billDate` then walks a (bill_date, id) index backwards
+  // instead of sorting every match.
+  const direction = items[items.length - 1]?.direction ?? 'asc'
+  return byId ? items : [...items, { expr: sql.ref(`${map.table}.id`), direction, nullable: false }]
 }
 
 /** Registers what the compiled SQL needs on a SQLite connection: `regexp(pattern, value)`. */

@@ -86,7 +86,8 @@ function sortedBy (items: Json[], keys: Array<[(x: Json) => unknown, 'asc' | 'de
       const c = compare(get(x), get(y))
       if (c !== 0) return direction === 'asc' ? c : -c
     }
-    return compare(x.id, y.id) // the server's tiebreaker
+    // The server's tiebreaker: id, in the direction of the last sort key.
+    return keys[keys.length - 1]?.[1] === 'desc' ? -compare(x.id, y.id) : compare(x.id, y.id)
   })
 }
 

@@ -290,10 +290,10 @@ export const SORT_CASES: ReadonlyArray<readonly [string, string[]]> = [
   ['sort=-amountDue.value', ['CB-04', 'CB-10', 'CB-06', 'CB-01', 'CB-02', 'CB-07', 'CB-08', 'CB-03', 'CB-09', 'CB-05']],
   ['sort=billingAccount.id,-billDate', ['CB-09', 'CB-02', 'CB-01', 'CB-04', 'CB-03', 'CB-06', 'CB-05', 'CB-08', 'CB-07', 'CB-10']],
   ['sort=remainingAmount.value', ['CB-02', 'CB-03', 'CB-08', 'CB-09', 'CB-07', 'CB-01', 'CB-06', 'CB-04', 'CB-10', 'CB-05']],
-  ['sort=-remainingAmount.value', ['CB-05', 'CB-10', 'CB-04', 'CB-06', 'CB-01', 'CB-07', 'CB-09', 'CB-02', 'CB-03', 'CB-08']],
+  ['sort=-remainingAmount.value', ['CB-05', 'CB-10', 'CB-04', 'CB-06', 'CB-01', 'CB-07', 'CB-09', 'CB-08', 'CB-03', 'CB-02']],
   ['sort=billingAccount.name', ['CB-01', 'CB-02', 'CB-09', 'CB-03', 'CB-04', 'CB-05', 'CB-06', 'CB-10', 'CB-07', 'CB-08']],
   ['sort=billOnDemand.id', ['CB-06', 'CB-09', 'CB-01', 'CB-02', 'CB-03', 'CB-04', 'CB-05', 'CB-07', 'CB-08', 'CB-10']],
-  ['sort=-billOnDemand.id', ['CB-01', 'CB-02', 'CB-03', 'CB-04', 'CB-05', 'CB-07', 'CB-08', 'CB-10', 'CB-09', 'CB-06']],
+  ['sort=-billOnDemand.id', ['CB-10', 'CB-08', 'CB-07', 'CB-05', 'CB-04', 'CB-03', 'CB-02', 'CB-01', 'CB-09', 'CB-06']],
   ['sort=state,-id', ['CB-10', 'CB-09', 'CB-06', 'CB-01', 'CB-05', 'CB-04', 'CB-07', 'CB-02', 'CB-08', 'CB-03']],
   ['sort=%2Bstate&sort=-billDate', ['CB-06', 'CB-09', 'CB-01', 'CB-10', 'CB-05', 'CB-04', 'CB-07', 'CB-02', 'CB-08', 'CB-03']],
   ['sort=paperless,-billDate&state=new,sent', ['CB-06', 'CB-02', 'CB-10', 'CB-09', 'CB-07', 'CB-01']]
