@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { buildApp } from './app.ts'
 import type { Config } from './config.ts'
 import { type Clock, systemClock } from './domain/clock.ts'
@@ -19,11 +19,16 @@ export interface Server {
  * own store and clock. Closing the app stops the jobs and closes the store.
  */
 export async function createServer (config: Config, options: { store?: Store; clock?: Clock; jobs?: boolean } = {}): Promise<Server> {
-  const store = options.store ?? await openStore(config.databaseUrl)
+  // A PostgreSQL connection dropped while idle is logged through pino once the app (and its logger) exists.
+  const logger: { log?: FastifyBaseLogger } = {}
+  const store = options.store ?? await openStore(config.databaseUrl, {
+    onConnectionError: (err) => logger.log ? logger.log.warn({ err }, 'PostgreSQL dropped an idle connection') : console.error(err.message)
+  })
   const clock = options.clock ?? systemClock
   const taxConfig = parseTaxConfig(config.taxRules)
   let jobs: BackgroundJobs | undefined
   const app = await buildApp({ config, store, clock, taxConfig, workers: { wake: (job) => jobs?.wake(job) } })
+  logger.log = app.log
   if (options.jobs !== false) {
     const events = startEventDispatcher({ store, clock, config, log: app.log })
     jobs = startBackgroundJobs({ config, store, clock, log: app.log, events })

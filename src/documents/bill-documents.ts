@@ -3,9 +3,9 @@ import { DomainError, ErrorCodes } from '../domain/errors.ts'
 import { groupRatesForDocument } from '../domain/bill-calculation.ts'
 import { billableRate } from '../domain/bill-account.ts'
 import { toAmountString, toDecimal } from '../domain/money.ts'
-import type { Store } from '../store/database.ts'
+import type { Db, Store } from '../store/database.ts'
 import { findBill, updateBill } from '../store/bills.ts'
-import { findBillDocument, findPendingDocuments, saveRenderedDocument } from '../store/documents.ts'
+import { claimPendingDocument, findBillDocument, findPendingDocuments, saveRenderedDocument } from '../store/documents.ts'
 import { findRatesOfBill } from '../store/rates.ts'
 import { type BillDocumentInput, renderBillPdf } from './bill-pdf.ts'
 
@@ -14,8 +14,8 @@ export interface DocumentDeps { store: Store; issuerName: string; now: () => Dat
 type Money = { unit: string; value: number }
 
 /** The document's content, from the bill and its rates as stored: rendering twice gives the same bytes. */
-async function documentInput (store: Store, bill: BillRecord, issuer: string): Promise<BillDocumentInput> {
-  const rates = await findRatesOfBill(store.db, bill.id)
+async function documentInput (db: Db, bill: BillRecord, issuer: string): Promise<BillDocumentInput> {
+  const rates = await findRatesOfBill(db, bill.id)
   const body = bill.body as { billingPeriod: { startDateTime: string; endDateTime: string }; billingAccount: { id: string; name?: string };
     taxItem: { taxCategory: string; taxRate: number; taxAmount: Money }[]; taxExcludedAmount: Money; taxIncludedAmount: Money }
   const amount = (m: Money) => toAmountString(toDecimal(String(m.value)), bill.currency)
@@ -35,33 +35,62 @@ async function documentInput (store: Store, bill: BillRecord, issuer: string): P
   }
 }
 
+/** Renders the PDF of a bill from what `db` holds. */
+async function renderFor (db: Db, billId: string, issuer: string): Promise<Buffer> {
+  const bill = await findBill(db, billId)
+  if (!bill) throw new DomainError(ErrorCodes.NOT_FOUND, 'Resource not found', `No CustomerBill with id ${billId}`)
+  return renderBillPdf(await documentInput(db, bill, issuer))
+}
+
+/** Stores a rendered PDF and records its size on the bill's billDocument; false when it was stored already. */
+async function saveDocument (db: Db, doc: { id: string; billId: string }, pdf: Buffer, deps: DocumentDeps): Promise<boolean> {
+  if (!await saveRenderedDocument(db, doc.id, pdf, deps.now().toISOString())) return false
+  const current = await findBill(db, doc.billId, deps.store.dialect.supportsSkipLocked)
+  if (!current) return true
+  const docs = (current.body.billDocument as Record<string, unknown>[]).map((d) =>
+    d.id === doc.id ? { ...d, size: { amount: pdf.length, units: 'bytes' } } : d)
+  await updateBill(db, { ...current, body: { ...current.body, billDocument: docs } })
+  return true
+}
+
 /**
  * Renders one bill's PDF, stores it and records its size on the bill's billDocument. Bills are rendered
  * after they are committed (docs/decisions/0008-bill-documents.md), so a bill run is not slowed by PDFs.
+ * Rendering is deterministic, so when two renderers meet, the first save wins and both hand out the same bytes.
  */
 export async function renderDocument (documentId: string, deps: DocumentDeps): Promise<Buffer> {
   const doc = await findBillDocument(deps.store.db, documentId)
   if (!doc) throw new DomainError(ErrorCodes.NOT_FOUND, 'Resource not found', `No bill document ${documentId}`)
   if (doc.content) return doc.content
-  const bill = await findBill(deps.store.db, doc.billId)
-  if (!bill) throw new DomainError(ErrorCodes.NOT_FOUND, 'Resource not found', `No CustomerBill with id ${doc.billId}`)
-  const pdf = await renderBillPdf(await documentInput(deps.store, bill, deps.issuerName))
-  await deps.store.transaction(async (trx) => {
-    if (!await saveRenderedDocument(trx, documentId, pdf, deps.now().toISOString())) return
-    const current = await findBill(trx, bill.id, deps.store.dialect.supportsSkipLocked)
-    if (!current) return
-    const docs = (current.body.billDocument as Record<string, unknown>[]).map((d) =>
-      d.id === documentId ? { ...d, size: { amount: pdf.length, units: 'bytes' } } : d)
-    await updateBill(trx, { ...current, body: { ...current.body, billDocument: docs } })
-  })
+  const pdf = await renderFor(deps.store.db, doc.billId, deps.issuerName)
+  await deps.store.transaction((trx) => saveDocument(trx, doc, pdf, deps))
   return pdf
 }
 
-/** Renders up to `limit` waiting documents; returns how many it rendered. */
+/**
+ * Renders up to `limit` waiting documents; returns how many it rendered. On PostgreSQL each document is
+ * claimed with `FOR UPDATE SKIP LOCKED` and rendered inside that transaction, so several server processes
+ * share the work instead of all rendering every PDF. SQLite has one server per file: no claim needed, and
+ * rendering outside the transaction keeps the single write lock free for the API meanwhile.
+ */
 export async function renderPendingDocuments (deps: DocumentDeps, limit = 50): Promise<number> {
-  const pending = await findPendingDocuments(deps.store.db, limit)
-  for (const p of pending) await renderDocument(p.id, deps)
-  return pending.length
+  if (!deps.store.dialect.supportsSkipLocked) {
+    const pending = await findPendingDocuments(deps.store.db, limit)
+    for (const p of pending) await renderDocument(p.id, deps)
+    return pending.length
+  }
+  let rendered = 0
+  while (rendered < limit) {
+    const done = await deps.store.transaction(async (trx) => {
+      const doc = await claimPendingDocument(trx)
+      if (!doc) return false
+      await saveDocument(trx, doc, await renderFor(trx, doc.billId, deps.issuerName), deps)
+      return true
+    })
+    if (!done) break
+    rendered++
+  }
+  return rendered
 }
 
 /** A bill's document for download, rendered now if the background renderer has not reached it yet. */

@@ -33,6 +33,13 @@ export async function findPendingDocuments (db: Db, limit: number): Promise<{ id
   return rows.map((r) => ({ id: r.id, billId: r.bill_id }))
 }
 
+/** Takes one waiting document for this transaction, skipping those another process holds (PostgreSQL). */
+export async function claimPendingDocument (db: Db): Promise<{ id: string; billId: string } | undefined> {
+  const row = await db.selectFrom('bill_document').select(['id', 'bill_id']).where('rendered_at', 'is', null)
+    .orderBy('id').limit(1).forUpdate().skipLocked().executeTakeFirst()
+  return row ? { id: row.id, billId: row.bill_id } : undefined
+}
+
 export async function saveRenderedDocument (db: Db, id: string, content: Buffer, renderedAt: string): Promise<boolean> {
   const res = await db.updateTable('bill_document').set({ content, size: content.length, rendered_at: renderedAt })
     .where('id', '=', id).where('rendered_at', 'is', null).executeTakeFirst()

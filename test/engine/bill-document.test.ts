@@ -2,6 +2,8 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { PDFParse } from 'pdf-parse'
 import { FakeClock } from '../../src/domain/clock.ts'
+import { renderPendingDocuments } from '../../src/documents/bill-documents.ts'
+import { openStore, type Store } from '../../src/store/database.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 import { storeKinds } from '../helpers/stores.ts'
 import { billRun, call, listBills, postRates, waitFor } from './engine-helpers.ts'
@@ -115,3 +117,25 @@ for (const kind of await storeKinds()) {
     })
   })
 }
+
+describe('two renderers over one PostgreSQL share the pending documents', { skip: !(await storeKinds()).includes('postgres') && 'PostgreSQL unreachable' }, () => {
+  test('each PDF is rendered by one of them, and every bill gets its size', async () => {
+    const clock = new FakeClock('2026-03-02T08:00:00.000Z')
+    const server = await startTestServer('postgres', { clock, jobs: false })
+    // A second pool on the same schema, as a second server process would have.
+    const other = await openStore((server.store as Store & { url: string }).url)
+    try {
+      await postRates(server, Array.from({ length: 12 }, (_, i) => rate(`two-${i}`, `ACC-TWO-${i}`, 'EUR', '10.00', 'Fee')))
+      await billRun(server, '2026-03-02T08:00:00.000Z', clock)
+      const deps = (store: Store) => ({ store, issuerName: 'tmfbill', now: () => clock.now() })
+      const [a, b] = await Promise.all([renderPendingDocuments(deps(server.store), 100), renderPendingDocuments(deps(other), 100)])
+      assert.equal(a + b, 12, `rendered ${a} + ${b}: every document once`)
+      const bills = await listBills(server)
+      assert.equal(bills.length, 12)
+      for (const bill of bills) assert.ok(bill.billDocument[0].size.amount > 1000, bill.billNo)
+    } finally {
+      await other.close()
+      await server.close()
+    }
+  })
+})
