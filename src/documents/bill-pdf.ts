@@ -113,7 +113,7 @@ function drawHeader (page: PageWriter, input: BillDocumentInput): void {
     ['Invoice number', input.billNo],
     ['Bill date', showDate(input.billDate)],
     ['Payment due', showDate(input.paymentDueDate)],
-    ['Billing period', `${showDate(input.billingPeriod.startDateTime)} to ${showDate(input.billingPeriod.endDateTime)}`],
+    ['Billing period', `${showDate(input.billingPeriod.startDateTime)} to ${showLastDay(input.billingPeriod.endDateTime)}`],
     ['Currency', input.currency]
   ]
   for (const [label, value] of facts) {
@@ -265,6 +265,16 @@ function formatRate (rate: string): string {
 /** Shows the calendar date of an ISO date-time as written, without moving it to another time zone. */
 function showDate (value: string): string {
   return /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : value
+}
+
+/**
+ * Periods are [start, end): a customer reads the last day billed, so a period ending at 2026-11-01T00:00Z shows
+ * as "to 2026-10-31". An end during a day (an on-demand bill) shows that day.
+ */
+function showLastDay (end: string): string {
+  const date = new Date(end)
+  if (Number.isNaN(date.getTime())) return end
+  return new Date(date.getTime() - 1).toISOString().slice(0, 10)
 }
 
 function parseDate (value: string, what: string): Date {
