@@ -74,6 +74,21 @@ export async function runCliOrThrow (args: string[], env: NodeJS.ProcessEnv, opt
   return run
 }
 
+/** Runs a TypeScript script of the harness in its own process and returns its standard output. */
+export async function runScript (script: string, args: string[]): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: childEnv({}), stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s })
+  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s })
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject)
+    child.once('close', resolve)
+  })
+  if (code !== 0) throw new Error(`${script} exited with ${code}: ${stderr.slice(-2000)}`)
+  return stdout
+}
+
 /** Reads one `Vm…` line of /proc/<pid>/status, in bytes; undefined once the process is gone. */
 export function readProcMemory (pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
   try {

@@ -65,7 +65,8 @@ export function checkGoals (s: StoreResult, maxConnections: number): GoalCheck[]
   goals.push({
     goal: `Import of ${fmt.int(s.import.lines)} rates`,
     target: '≥ 100,000 rates/s (SQLite)',
-    measured: `${fmt.int(s.import.ratesPerSecond)} rates/s`,
+    measured: `${fmt.int(s.import.ratesPerSecond)} rates/s` +
+      (s.storageFloor ? ` (SQLite alone, same schema, this machine: ${fmt.int(s.storageFloor.rowsPerSecond)} rows/s)` : ''),
     met: sqlite ? s.import.ratesPerSecond >= 100_000 : undefined
   })
   goals.push({
@@ -111,6 +112,10 @@ function storeSection (s: StoreResult, report: BenchReport, maxConnections: numb
   parts.push('### Goals', '', table(['goal', 'target', 'measured', 'result'],
     checkGoals(s, maxConnections).map((g) => [g.goal, g.target, g.measured, verdict(g.met)])), '')
   parts.push('### Engine', '', table(['step', 'volume', 'throughput', 'process wall time', 'peak RSS'], [
+    ...(s.storageFloor
+      ? [['reference: SQLite alone inserting rates into the same schema (bench/storage-floor.ts)', `${fmt.int(s.storageFloor.rows)} rows`,
+          `${fmt.int(s.storageFloor.rowsPerSecond)} rows/s`, `${s.storageFloor.seconds.toFixed(1)} s (${s.storageFloor.cpuSeconds.toFixed(1)} s CPU)`, '–']]
+      : []),
     ['`tmfbill import` (NDJSON)', `${fmt.int(s.import.created)} rates`, `${fmt.int(s.import.ratesPerSecond)} rates/s`, fmt.s(s.import.wallMs), fmt.mb(s.import.peakRssBytes)],
     ['`tmfbill bill-run`', `${fmt.int(s.billRun.accounts)} accounts, ${fmt.int(s.billRun.bills)} bills`,
       `${fmt.int(s.billRun.accountsPerSecond)} accounts/s, ${fmt.int(s.billRun.ratesPerSecond)} rates/s`, fmt.s(s.billRun.wallMs), fmt.mb(s.billRun.peakRssBytes)],

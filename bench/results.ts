@@ -18,6 +18,8 @@ export interface StoreResult {
   version: string
   data: { rates: number; accounts: number; bills: number; extraRates: number; databaseBytes: number }
   import: ImportFigures
+  /** SQLite alone inserting rates into the same schema (bench/storage-floor.ts); SQLite runs only. */
+  storageFloor?: { rows: number; seconds: number; rowsPerSecond: number; cpuSeconds: number }
   billRun: BillRunFigures
   render: RenderFigures
   extraImport: ImportFigures

@@ -7,7 +7,7 @@ import { importRateFile, measureOnDemand, renderDocumentsCommand, runBillRunComm
 import { EventListener, measureDeliveries, subscribe } from './events.ts'
 import { type HttpCase, type HttpFigures, pick, runHttpCase } from './http.ts'
 import { type BenchOptions, parseOptions, type StoreKind } from './options.ts'
-import { childEnv, cliScript, freePort, ROOT, sampleMemory, type ServerProcess, startServerProcess, WORK_DIR } from './processes.ts'
+import { childEnv, cliScript, freePort, ROOT, runScript, sampleMemory, type ServerProcess, startServerProcess, WORK_DIR } from './processes.ts'
 import { printSummary, renderMarkdown } from './report.ts'
 import type { BenchReport, HttpSuiteResult, MachineInfo, StoreResult } from './results.ts'
 import { type BenchDatabase, openBenchDatabase, waitForQuiet } from './stores.ts'
@@ -192,6 +192,13 @@ async function runStore (kind: StoreKind, opts: BenchOptions, files: RateFiles, 
   const failures: string[] = []
   let server: ServerProcess | undefined
   try {
+    let storageFloor: StoreResult['storageFloor']
+    if (kind === 'sqlite') {
+      const rows = Math.min(opts.size.rates, 200_000)
+      const run = await runScript(join(ROOT, 'bench/storage-floor.ts'), ['--file', join(WORK_DIR, 'db', `floor-${tag}.db`), '--rows', String(rows)])
+      storageFloor = JSON.parse(run.trim().split('\n').pop() ?? '{}') as StoreResult['storageFloor']
+      log(`${kind}: SQLite alone stores ${Math.round(storageFloor?.rowsPerSecond ?? 0)} rates/s in this schema`)
+    }
     log(`${kind}: importing ${opts.size.rates.toLocaleString('en-US')} rates`)
     const imported = await importRateFile(files.main, env, profile('import'))
     if (imported.created !== opts.size.rates) throw new Error(`import created ${imported.created} of ${opts.size.rates} rates`)
@@ -219,6 +226,7 @@ async function runStore (kind: StoreKind, opts: BenchOptions, files: RateFiles, 
       version: await db.version(),
       data: { rates: imported.created, accounts: billRun.accounts, bills: billRun.bills, extraRates: extraImport.created, databaseBytes: 0 },
       import: imported,
+      ...(storageFloor !== undefined ? { storageFloor } : {}),
       billRun,
       render,
       extraImport,
