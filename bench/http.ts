@@ -1,5 +1,5 @@
 import autocannon, { type AutocannonRequest } from 'autocannon'
-import { readProcCpuMs } from './processes.ts'
+import { readProcCpuMs, sampleMemory } from './processes.ts'
 import { percentile, Samples } from './stats.ts'
 
 export interface HttpCase {
@@ -29,6 +29,8 @@ export interface HttpFigures {
    * machine is doing, so it is the figure to compare between runs.
    */
   serverCpuUsPerResponse: number | undefined
+  /** Highest resident set size of the server process during this case (sampled every 100 ms). */
+  serverRssMaxBytes: number | undefined
 }
 
 /**
@@ -45,12 +47,14 @@ export async function runHttpCase (baseUrl: string, c: HttpCase, connections: nu
   if (warmupSeconds > 0) await autocannon({ url: baseUrl, connections, duration: warmupSeconds, requests: [request] })
   const samples = new Samples()
   const cpuBefore = readProcCpuMs(serverPid)
+  const rss = sampleMemory(serverPid, 'VmRSS', 100)
   const instance = autocannon({ url: baseUrl, connections, duration: seconds, requests: [request] })
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     if (status >= 200 && status < 300) samples.push(ms)
   })
   const result = await instance
   const cpuAfter = readProcCpuMs(serverPid)
+  const serverRssMaxBytes = rss.stop()
   const latencies = samples.values()
   const answered = latencies.length + result.non2xx
   return {
@@ -63,6 +67,7 @@ export async function runHttpCase (baseUrl: string, c: HttpCase, connections: nu
     responses: latencies.length,
     non2xx: result.non2xx,
     errors: result.errors,
+    serverRssMaxBytes,
     serverCpuUsPerResponse: cpuBefore !== undefined && cpuAfter !== undefined && answered > 0 ? ((cpuAfter - cpuBefore) * 1000) / answered : undefined
   }
 }

@@ -138,12 +138,12 @@ function storeSection (s: StoreResult, report: BenchReport, maxConnections: numb
         String(c), fmt.int(base), '100%', ...latencyCells(runs)])
       for (const f of h.cases.filter((x) => x.connections === c)) {
         rows.push([f.label, String(c), fmt.int(f.requestsPerSecond), fmt.pct(f.requestsPerSecond / base), fmt.ms(f.p50Ms), fmt.ms(f.p99Ms),
-          fmt.us(f.serverCpuUsPerResponse), f.non2xx + f.errors > 0 ? `${fmt.int(f.non2xx)} non-2xx, ${fmt.int(f.errors)} errors` : ''])
+          fmt.us(f.serverCpuUsPerResponse), fmt.mb(f.serverRssMaxBytes), f.non2xx + f.errors > 0 ? `${fmt.int(f.non2xx)} non-2xx, ${fmt.int(f.errors)} errors` : ''])
       }
     }
     parts.push('### HTTP', '', `${report.size.duration} s per case after a ${report.size.warmup} s warm-up; latencies of 2xx responses. ` +
       `Server RSS: max ${fmt.mb(h.serverRssMaxBytes)} over all cases (baseline server: ${fmt.mb(h.baselineRssMaxBytes)}).`, '',
-    table(['endpoint', 'connections', 'req/s', 'vs baseline', 'p50 ms', 'p99 ms', 'server CPU µs/response', 'failures'], rows), '')
+    table(['endpoint', 'connections', 'req/s', 'vs baseline', 'p50 ms', 'p99 ms', 'server CPU µs/response', 'server RSS max', 'failures'], rows), '')
   }
   if (s.events && s.events.length > 0) {
     parts.push('### Events', '', table(['subscriptions', 'events', 'deliveries', 'time', 'deliveries/s', 'latency p50 ms', 'latency p99 ms'],
@@ -156,7 +156,9 @@ function storeSection (s: StoreResult, report: BenchReport, maxConnections: numb
 function latencyCells (runs: HttpFigures[]): string[] {
   const mean = (f: (r: HttpFigures) => number) => runs.reduce((s, r) => s + f(r), 0) / Math.max(1, runs.length)
   const cpu = runs.map((r) => r.serverCpuUsPerResponse).filter((v): v is number => v !== undefined)
-  return [fmt.ms(mean((r) => r.p50Ms)), fmt.ms(mean((r) => r.p99Ms)), fmt.us(cpu.length > 0 ? cpu.reduce((a, b) => a + b, 0) / cpu.length : undefined), '']
+  const rss = runs.map((r) => r.serverRssMaxBytes).filter((v): v is number => v !== undefined)
+  return [fmt.ms(mean((r) => r.p50Ms)), fmt.ms(mean((r) => r.p99Ms)), fmt.us(cpu.length > 0 ? cpu.reduce((a, b) => a + b, 0) / cpu.length : undefined),
+    fmt.mb(rss.length > 0 ? Math.max(...rss) : undefined), '']
 }
 
 const KEPT_START = '<!-- kept:start -->'

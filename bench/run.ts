@@ -150,7 +150,7 @@ async function runHttpSuite (opts: BenchOptions, server: ServerProcess, billIds:
         const figures = await runHttpCase(server.url, c, connections, duration, warmup, server.pid)
         cases.push(figures)
         log(`  ${c.key} c=${connections}: ${Math.round(figures.requestsPerSecond)} req/s, p50 ${figures.p50Ms.toFixed(2)} ms, ` +
-          `p99 ${figures.p99Ms.toFixed(2)} ms, ${Math.round(figures.serverCpuUsPerResponse ?? 0)} µs CPU/response${figures.non2xx + figures.errors > 0 ? `, ${figures.non2xx} non-2xx, ${figures.errors} errors` : ''}`)
+          `p99 ${figures.p99Ms.toFixed(2)} ms, ${Math.round(figures.serverCpuUsPerResponse ?? 0)} µs CPU/response, RSS ${Math.round((figures.serverRssMaxBytes ?? 0) / 1048576)} MB${figures.non2xx + figures.errors > 0 ? `, ${figures.non2xx} non-2xx, ${figures.errors} errors` : ''}`)
       }
       baseline.push(await runHttpCase(baselineServer.url, baselineCase, connections, duration, warmup, baselineServer.pid))
       log(`  baseline c=${connections}: ${Math.round(baseline.at(-1)?.requestsPerSecond ?? 0)} req/s`)
