@@ -3,6 +3,7 @@ import type { DialectName } from './dialect.ts'
 import * as initial from './migrations/0001-initial.ts'
 import * as unbilledRatesIndex from './migrations/0002-unbilled-rates-index.ts'
 import * as listSortIndexes from './migrations/0003-list-sort-indexes.ts'
+import * as pendingDocumentsIndex from './migrations/0004-pending-documents-index.ts'
 
 interface Migration { up(db: Kysely<any>, dialect: DialectName): Promise<void> }
 
@@ -10,7 +11,8 @@ interface Migration { up(db: Kysely<any>, dialect: DialectName): Promise<void> }
 const migrations: [string, Migration][] = [
   ['0001-initial', initial],
   ['0002-unbilled-rates-index', unbilledRatesIndex],
-  ['0003-list-sort-indexes', listSortIndexes]
+  ['0003-list-sort-indexes', listSortIndexes],
+  ['0004-pending-documents-index', pendingDocumentsIndex]
 ]
 
 /** Key of the PostgreSQL advisory lock held while migrating (one migrator per database at a time). */
