@@ -26,6 +26,8 @@ export interface StoreResult {
   onDemand?: OnDemandFigures
   http?: HttpSuiteResult
   events?: EventFigures[]
+  /** Time spent in VACUUM (ANALYZE) because the PostgreSQL's autovacuum is off (0: not needed). */
+  maintenanceMs: number
   /** A suite that failed is reported here and the run goes on with the next one. */
   failures: string[]
 }

@@ -16,6 +16,11 @@ export interface BenchDatabase {
   version(): Promise<string>
   /** Size on disk of the data (SQLite file, PostgreSQL schema). */
   sizeBytes(): Promise<number>
+  /**
+   * What a production database does by itself after bulk writes: on a PostgreSQL whose autovacuum is off (as
+   * on a test cluster), VACUUM (ANALYZE) of the run's tables. Returns the time it took, 0 when nothing was needed.
+   */
+  maintain(): Promise<number>
   dispose(keep: boolean): Promise<void>
 }
 
@@ -38,6 +43,7 @@ function sqliteDatabase (tag: string): BenchDatabase {
       const size = Number((db.prepare('pragma page_size').get() as { page_size: number }).page_size)
       return pages * size
     },
+    maintain: async () => 0,
     dispose: async (keep) => {
       reader?.close()
       reader = undefined
@@ -68,6 +74,15 @@ function postgresDatabase (tag: string, baseUrl: string): BenchDatabase {
     sizeBytes: async () => Number(((await (await connect()).query(
       'select coalesce(sum(pg_total_relation_size(c.oid)), 0) as n from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relkind = \'r\'',
       [schema])).rows[0] as { n: string }).n),
+    maintain: async () => {
+      const c = await connect()
+      const autovacuum = ((await c.query('show autovacuum')).rows[0] as { autovacuum: string }).autovacuum
+      if (autovacuum === 'on') return 0
+      const started = performance.now()
+      const tables = (await c.query('select tablename from pg_tables where schemaname = $1', [schema])).rows as { tablename: string }[]
+      for (const t of tables) await c.query(`VACUUM (ANALYZE) "${schema}"."${t.tablename}"`)
+      return performance.now() - started
+    },
     dispose: async (keep) => {
       const c = await connect()
       if (!keep) await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
