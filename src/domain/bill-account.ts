@@ -3,15 +3,15 @@ import type { AccountRecord, BillRecord, RateRecord } from './records.ts'
 import { DomainError, ErrorCodes } from './errors.ts'
 import { newId } from './ids.ts'
 import { type RoundingMode, toDecimal, toWireNumber, toAmountString } from './money.ts'
-import { type BillableRate, calculateBill } from './bill-calculation.ts'
+import { type BillableRate, type BillTotals, calculateBill } from './bill-calculation.ts'
 import { billResource } from './resources.ts'
 import { findAccount } from '../store/accounts.ts'
-import { findCycleBill, insertBill } from '../store/bills.ts'
-import { insertBillDocument } from '../store/documents.ts'
+import { cycleBillKey, findCycleBilled, insertBills } from '../store/bills.ts'
+import { insertBillDocuments } from '../store/documents.ts'
 import { findUnbilledRates, markRatesBilled } from '../store/rates.ts'
-import { nextSequenceValue } from '../store/sequences.ts'
+import { nextSequenceValues } from '../store/sequences.ts'
 import type { Database } from '../store/types.ts'
-import { enqueueEvent } from '../events/outbox.ts'
+import { enqueueEvents } from '../events/outbox.ts'
 
 export interface BillingOptions {
   rounding: RoundingMode
@@ -46,18 +46,72 @@ export interface ProducedBill { bill: BillRecord; rateCount: number }
 export async function billAccount (trx: Transaction<Database>, input: BillAccountInput, opts: BillingOptions): Promise<ProducedBill[]> {
   const rates = await findUnbilledRates(trx, input.accountId, input.ratesBefore.toISOString(), opts.lockRows)
   if (rates.length === 0) return []
-  const account = input.account !== undefined ? input.account : await findAccount(trx, input.accountId)
-  const bills: ProducedBill[] = []
+  const account = input.account !== undefined ? input.account : (await findAccount(trx, input.accountId) ?? null)
+  const billed = input.runType === 'onCycle'
+    ? await findCycleBilled(trx, [input.accountId], input.period.start.toISOString(), input.period.end.toISOString())
+    : new Set<string>()
+  return writeBills(trx, draftBills(input, rates, account, billed, opts), opts)
+}
+
+/** A bill computed but not yet numbered nor stored. */
+export interface BillDraft {
+  input: BillAccountInput
+  currency: string
+  rates: RateRecord[]
+  totals: BillTotals
+  paymentTermsDays: number
+  accountName: string | null
+}
+
+/**
+ * The bills an account's unbilled rates make, one per currency (pure: no I/O). A currency whose on-cycle bill
+ * of the period exists already (`billed`, see findCycleBilled) is left out: its late rates wait for the next period.
+ */
+export function draftBills (input: BillAccountInput, rates: RateRecord[], account: AccountRecord | null, billed: Set<string>,
+  opts: BillingOptions): BillDraft[] {
+  const drafts: BillDraft[] = []
   for (const [currency, group] of groupByCurrency(rates)) {
-    if (input.runType === 'onCycle' &&
-      await findCycleBill(trx, input.accountId, input.period.start.toISOString(), input.period.end.toISOString(), currency)) {
-      continue // this period was billed already; late rates wait for the next period's bill
-    }
-    const bill = await createBill(trx, input, group, currency, account?.paymentTermsDays ?? opts.defaultPaymentTermsDays,
-      account?.name ?? null, opts)
-    bills.push({ bill, rateCount: group.length })
+    if (input.runType === 'onCycle' && billed.has(cycleBillKey(input.accountId, currency))) continue
+    drafts.push({
+      input,
+      currency,
+      rates: group,
+      totals: calculateBill(group.map(billableRate), { rounding: opts.rounding }),
+      paymentTermsDays: account?.paymentTermsDays ?? opts.defaultPaymentTermsDays,
+      accountName: account?.name ?? null
+    })
   }
-  return bills
+  return drafts
+}
+
+/**
+ * Stores drafted bills in the caller's transaction: numbers them from the gap-free counter in one step, inserts
+ * them, marks their rates billed, reserves their documents and records their CustomerBillCreateEvents. A bill
+ * run's batch writes all its bills in one call, a statement or two per kind of row rather than a few per bill.
+ * NOTE: the bill number is taken after the rates were locked and nothing is waited for after it (see bill-run.ts).
+ */
+export async function writeBills (trx: Transaction<Database>, drafts: BillDraft[], opts: BillingOptions): Promise<ProducedBill[]> {
+  if (drafts.length === 0) return []
+  const first = await nextSequenceValues(trx, 'bill_no', drafts.length)
+  const bills = drafts.map((draft, i) => buildBill(draft, `${opts.billNumberPrefix}${String(first + i).padStart(8, '0')}`))
+  await insertBills(trx, bills)
+  for (const [i, draft] of drafts.entries()) {
+    const bill = bills[i] as BillRecord
+    const marked = await markRatesBilled(trx, draft.rates.map((r) => r.id), bill.id)
+    if (marked !== draft.rates.length) {
+      // Another process billed some of these rates between our read and our write: give up this unit of work.
+      throw new DomainError(ErrorCodes.CONFLICT, 'Concurrent billing', `Rates of account ${draft.input.accountId} changed while billing`)
+    }
+  }
+  await insertBillDocuments(trx, bills.map((bill) => ({ id: documentIdOf(bill), billId: bill.id, mimeType: 'application/pdf' })))
+  await enqueueEvents(trx, 'CustomerBillCreateEvent', bills.map((bill, i) => ({
+    resource: billResource(bill, opts.baseUrl), at: (drafts[i] as BillDraft).input.billDate
+  })))
+  return bills.map((bill, i) => ({ bill, rateCount: (drafts[i] as BillDraft).rates.length }))
+}
+
+function documentIdOf (bill: BillRecord): string {
+  return ((bill.body.billDocument as { id: string }[])[0] as { id: string }).id
 }
 
 function groupByCurrency (rates: RateRecord[]): Map<string, RateRecord[]> {
@@ -89,17 +143,13 @@ export function billableRate (r: RateRecord): BillableRate {
   }
 }
 
-async function createBill (trx: Transaction<Database>, input: BillAccountInput, rates: RateRecord[], currency: string,
-  paymentTermsDays: number, accountName: string | null, opts: BillingOptions): Promise<BillRecord> {
-  const totals = calculateBill(rates.map(billableRate), { rounding: opts.rounding })
-  const seq = await nextSequenceValue(trx, 'bill_no')
-  const billNo = `${opts.billNumberPrefix}${String(seq).padStart(8, '0')}`
+function buildBill ({ input, currency, totals, paymentTermsDays, accountName }: BillDraft, billNo: string): BillRecord {
   const id = newId()
   const documentId = newId()
   const at = input.billDate.toISOString()
   const due = new Date(input.billDate.getTime() + paymentTermsDays * 86_400_000).toISOString()
   const money = (d: ReturnType<typeof toDecimal>) => ({ unit: currency, value: toWireNumber(d) })
-  const bill: BillRecord = {
+  return {
     id,
     billNo,
     billingAccountId: input.accountId,
@@ -150,13 +200,4 @@ async function createBill (trx: Transaction<Database>, input: BillAccountInput, 
       '@type': 'CustomerBill'
     }
   }
-  await insertBill(trx, bill)
-  const marked = await markRatesBilled(trx, rates.map((r) => r.id), id)
-  if (marked !== rates.length) {
-    // Another process billed some of these rates between our read and our write: give up this unit of work.
-    throw new DomainError(ErrorCodes.CONFLICT, 'Concurrent billing', `Rates of account ${input.accountId} changed while billing`)
-  }
-  await insertBillDocument(trx, { id: documentId, billId: id, mimeType: 'application/pdf' })
-  await enqueueEvent(trx, 'CustomerBillCreateEvent', billResource(bill, opts.baseUrl), input.billDate)
-  return bill
 }

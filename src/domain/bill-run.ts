@@ -1,12 +1,12 @@
 import type { Clock } from './clock.ts'
 import type { AccountRecord } from './records.ts'
 import { isDomainError } from './errors.ts'
-import { type BillingOptions, billAccount } from './bill-account.ts'
+import { type BillAccountInput, type BillDraft, type BillingOptions, billAccount, draftBills, writeBills } from './bill-account.ts'
 import { lastClosedPeriod, nextCycleDate } from './bill-cycle.ts'
 import type { Store } from '../store/database.ts'
-import { withSavepoint } from '../store/savepoints.ts'
 import { findAccounts } from '../store/accounts.ts'
-import { findAccountsWithUnbilledRates } from '../store/rates.ts'
+import { findCycleBilled } from '../store/bills.ts'
+import { findAccountsWithUnbilledRates, findUnbilledRatesOfAccounts } from '../store/rates.ts'
 
 export interface BillRunInput {
   /** The run bills every period closed at this instant (default: now). */
@@ -23,17 +23,17 @@ export interface BillRunResult extends BillRunProgress {
   failures: { accountId: string; reason: string }[]
 }
 
-/** Accounts billed in one transaction, each in its own savepoint, and how long one transaction may stay open. */
+/** Accounts billed in one transaction (see runBillRun). */
 const BATCH_ACCOUNTS = 100
-const BATCH_MS = 250
 
 /**
  * A bill run: every account with unbilled rates in a closed period gets its bills. Safe to repeat and to run
  * in several processes at once (see billAccount); a run killed at any point leaves each account either fully
  * billed or untouched, and the next run picks up the rest.
- * NOTE: on SQLite accounts are billed up to 100 per transaction (or 250 ms of work), each inside a savepoint, so
- * that an account that fails is undone alone; on PostgreSQL one per transaction (see batchSize). A transaction per account cost a commit per account: on SQLite the WAL
- * pages of every commit plus a checkpoint every few dozen accounts, on PostgreSQL a WAL flush each.
+ * NOTE: accounts are billed 100 per transaction, each kind of row written in a statement or two for the whole
+ * batch (billBatch): a transaction and a handful of statements per account made the run spend its time in
+ * commits and statement overhead. If a batch fails, its accounts are billed again one per transaction, so that
+ * an account that cannot be billed is reported alone and the others go on.
  */
 export async function runBillRun (input: BillRunInput, deps: { store: Store; clock: Clock; billing: BillingOptions }): Promise<BillRunResult> {
   const started = Date.now()
@@ -51,9 +51,14 @@ export async function runBillRun (input: BillRunInput, deps: { store: Store; clo
     const ids = page.filter((p) => Date.parse(p.oldestUnbilled) <
       lastClosedPeriod(asOf, accounts.get(p.accountId)?.billCycleDay ?? input.defaultCycleDay).end.getTime()).map((p) => p.accountId)
     progress.skipped += page.length - ids.length
-    for (let next = 0; next < ids.length;) {
-      const batch = await billBatch(ids.slice(next), accounts, asOf, input.defaultCycleDay, deps)
-      next += batch.done
+    for (let next = 0; next < ids.length; next += BATCH_ACCOUNTS) {
+      const chunk = ids.slice(next, next + BATCH_ACCOUNTS)
+      let batch: BatchOutcome
+      try {
+        batch = await billBatch(chunk, accounts, asOf, input.defaultCycleDay, deps)
+      } catch {
+        batch = await billOneByOne(chunk, accounts, asOf, input.defaultCycleDay, deps)
+      }
       progress.accounts += batch.progress.accounts
       progress.skipped += batch.progress.skipped
       progress.bills += batch.progress.bills
@@ -67,59 +72,81 @@ export async function runBillRun (input: BillRunInput, deps: { store: Store; clo
 }
 
 interface BatchOutcome {
-  /** Accounts handled (billed, skipped or failed), from the start of the list. */
-  done: number
   progress: BillRunProgress
   failures: BillRunResult['failures']
   /** An unexpected error: the accounts before it are committed, and the run stops with it. */
   error?: unknown
 }
 
-/**
- * Accounts per transaction. NOTE: with row locks (PostgreSQL) each account gets a transaction of its own. A batch
- * holds the bill-number row lock from its first bill until it commits; waiting meanwhile for the next account's
- * rates, which an on-demand bill (or another run) has locked and which then waits for that same bill number, is
- * a deadlock. A bill-number lock held only from the number to the commit never waits for anything. SQLite has
- * one writer at a time and no row locks: batches cannot deadlock there, and they save a commit per account.
- */
-function batchSize (billing: BillingOptions): number {
-  return billing.lockRows ? 1 : BATCH_ACCOUNTS
+/** What billAccount needs to bill one account of the run: its closed period and next cycle date. */
+function cycleInput (accountId: string, accounts: Map<string, AccountRecord>, asOf: Date, defaultCycleDay: number): BillAccountInput {
+  const account = accounts.get(accountId) ?? null
+  const cycleDay = account?.billCycleDay ?? defaultCycleDay
+  const period = lastClosedPeriod(asOf, cycleDay)
+  return { accountId, ratesBefore: period.end, period, billDate: asOf, runType: 'onCycle', nextBillDate: nextCycleDate(asOf, cycleDay), account }
 }
 
-/** Bills accounts from the start of `ids` in one transaction until the batch is full; see runBillRun. */
+/**
+ * Bills the accounts `ids` in one transaction: their unbilled rates and existing cycle bills are read in one
+ * statement per billing period (accounts with the same cycle day share theirs), the bills are computed in memory
+ * and written together by writeBills. Throws if any write fails; nothing of the batch is then stored.
+ * NOTE: on PostgreSQL the rates are locked (in account, date, id order) before the bill numbers are taken, and
+ * nothing is waited for after that: the bill-number row lock is held only from the numbers to the commit, so
+ * a concurrent on-demand bill or run in another process waits for this batch, never deadlocks with it.
+ */
 async function billBatch (ids: string[], accounts: Map<string, AccountRecord>, asOf: Date, defaultCycleDay: number,
   deps: { store: Store; billing: BillingOptions }): Promise<BatchOutcome> {
-  const started = Date.now()
-  const outcome: BatchOutcome = { done: 0, progress: { accounts: 0, bills: 0, rates: 0, skipped: 0 }, failures: [] }
+  const outcome: BatchOutcome = { progress: { accounts: 0, bills: 0, rates: 0, skipped: 0 }, failures: [] }
+  const byPeriod = new Map<string, BillAccountInput[]>()
+  for (const id of ids) {
+    const unit = cycleInput(id, accounts, asOf, defaultCycleDay)
+    const key = `${unit.period.start.toISOString()}/${unit.period.end.toISOString()}`
+    byPeriod.get(key)?.push(unit) ?? byPeriod.set(key, [unit])
+  }
   await deps.store.transaction(async (trx) => {
-    for (const accountId of ids.slice(0, batchSize(deps.billing))) {
-      if (outcome.done > 0 && Date.now() - started > BATCH_MS) break
-      const account = accounts.get(accountId) ?? null
-      const cycleDay = account?.billCycleDay ?? defaultCycleDay
-      const period = lastClosedPeriod(asOf, cycleDay)
-      try {
-        const bills = await withSavepoint(trx, 'bill_account', () => billAccount(trx, {
-          accountId,
-          ratesBefore: period.end,
-          period,
-          billDate: asOf,
-          runType: 'onCycle',
-          nextBillDate: nextCycleDate(asOf, cycleDay),
-          account
-        }, deps.billing))
-        if (bills.length > 0) outcome.progress.accounts++
-        else outcome.progress.skipped++
-        outcome.progress.bills += bills.length
-        outcome.progress.rates += bills.reduce((n, b) => n + b.rateCount, 0)
-      } catch (err) {
-        if (!isDomainError(err)) {
-          outcome.error = err
-          return
+    const drafts: BillDraft[] = []
+    for (const [, units] of [...byPeriod].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const { start, end } = (units[0] as BillAccountInput).period
+      const unitIds = units.map((u) => u.accountId)
+      const rates = await findUnbilledRatesOfAccounts(trx, unitIds, end.toISOString(), deps.billing.lockRows)
+      const billed = await findCycleBilled(trx, unitIds, start.toISOString(), end.toISOString())
+      for (const unit of units) {
+        try {
+          const made = draftBills(unit, rates.get(unit.accountId) ?? [], unit.account ?? null, billed, deps.billing)
+          if (made.length > 0) outcome.progress.accounts++
+          else outcome.progress.skipped++
+          outcome.progress.bills += made.length
+          outcome.progress.rates += made.reduce((n, d) => n + d.rates.length, 0)
+          drafts.push(...made)
+        } catch (err) {
+          if (!isDomainError(err)) throw err
+          outcome.failures.push({ accountId: unit.accountId, reason: err.message })
         }
-        outcome.failures.push({ accountId, reason: err.message })
       }
-      outcome.done++
     }
+    await writeBills(trx, drafts, deps.billing)
   })
+  return outcome
+}
+
+/** A failed batch again, one account per transaction: what fails now is that account's own failure. */
+async function billOneByOne (ids: string[], accounts: Map<string, AccountRecord>, asOf: Date, defaultCycleDay: number,
+  deps: { store: Store; billing: BillingOptions }): Promise<BatchOutcome> {
+  const outcome: BatchOutcome = { progress: { accounts: 0, bills: 0, rates: 0, skipped: 0 }, failures: [] }
+  for (const accountId of ids) {
+    try {
+      const bills = await deps.store.transaction((trx) => billAccount(trx, cycleInput(accountId, accounts, asOf, defaultCycleDay), deps.billing))
+      if (bills.length > 0) outcome.progress.accounts++
+      else outcome.progress.skipped++
+      outcome.progress.bills += bills.length
+      outcome.progress.rates += bills.reduce((n, b) => n + b.rateCount, 0)
+    } catch (err) {
+      if (!isDomainError(err)) {
+        outcome.error = err
+        return outcome
+      }
+      outcome.failures.push({ accountId, reason: err.message })
+    }
+  }
   return outcome
 }

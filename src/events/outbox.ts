@@ -10,22 +10,30 @@ import { EventTypes, type EventType, type TmfEvent } from './event-types.ts'
  */
 export async function enqueueEvent (db: Db, eventType: EventType, resource: Record<string, unknown>,
   at: Date, correlationId?: string): Promise<TmfEvent> {
-  const event: TmfEvent = {
+  const [event] = await enqueueEvents(db, eventType, [{ resource, at, ...(correlationId !== undefined ? { correlationId } : {}) }])
+  return event as TmfEvent
+}
+
+/** Several events of one type in one statement (a bill run's batch), recorded in the order given. */
+export async function enqueueEvents (db: Db, eventType: EventType,
+  items: { resource: Record<string, unknown>; at: Date; correlationId?: string }[]): Promise<TmfEvent[]> {
+  const events = items.map(({ resource, at, correlationId }): TmfEvent => ({
     eventId: newId(),
     eventTime: at.toISOString(),
     eventType,
     ...(correlationId !== undefined ? { correlationId } : {}),
     event: { [EventTypes[eventType]]: resource }
-  }
-  const body = writeJson(event)
-  await db.insertInto('event_outbox').values({
-    id: event.eventId,
-    event_type: eventType,
-    event_time: event.eventTime,
-    payload: body,
+  }))
+  const rows = events.map((event) => {
+    const body = writeJson(event)
     // NOTE: the text is fixed here, at commit, so every attempt and every subscriber gets the same bytes.
-    body,
-    fanned_out_at: null
-  }).execute()
-  return event
+    return { id: event.eventId, event_type: eventType, event_time: event.eventTime, payload: body, body, fanned_out_at: null }
+  })
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await db.insertInto('event_outbox').values(rows.slice(i, i + INSERT_CHUNK)).execute()
+  }
+  return events
 }
+
+/** Rows per multi-row INSERT: well under SQLite's bound-parameter limit. */
+const INSERT_CHUNK = 500

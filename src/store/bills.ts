@@ -45,16 +45,29 @@ function toRow (b: BillRecord): CustomerBillRow {
 }
 
 export async function insertBill (db: Db, bill: BillRecord): Promise<void> {
-  await db.insertInto('customer_bill').values(toRow(bill)).execute()
+  await insertBills(db, [bill])
 }
 
-/** The on-cycle bill of an account, period and currency, if it was already produced. */
-export async function findCycleBill (db: Db, accountId: string, periodStart: string, periodEnd: string, currency: string): Promise<BillRecord | undefined> {
-  const row = await db.selectFrom('customer_bill').selectAll()
-    .where('billing_account_id', '=', accountId).where('period_start', '=', periodStart)
-    .where('period_end', '=', periodEnd).where('currency', '=', currency).where('run_type', '=', 'onCycle')
-    .executeTakeFirst()
-  return row ? toRecord(row) : undefined
+/** Inserts bills, 200 per statement (16 parameters a row: well under SQLite's bound-parameter limit). */
+export async function insertBills (db: Db, bills: BillRecord[]): Promise<void> {
+  for (let i = 0; i < bills.length; i += 200) await db.insertInto('customer_bill').values(bills.slice(i, i + 200).map(toRow)).execute()
+}
+
+/**
+ * The accounts and currencies among `accountIds` whose on-cycle bill of the period exists already, as
+ * `${accountId} ${currency}` keys (a bill run's batch asks once for all its accounts).
+ */
+export async function findCycleBilled (db: Db, accountIds: string[], periodStart: string, periodEnd: string): Promise<Set<string>> {
+  if (accountIds.length === 0) return new Set()
+  const rows = await db.selectFrom('customer_bill').select(['billing_account_id', 'currency'])
+    .where('billing_account_id', 'in', accountIds).where('period_start', '=', periodStart)
+    .where('period_end', '=', periodEnd).where('run_type', '=', 'onCycle')
+    .execute()
+  return new Set(rows.map((r) => cycleBillKey(r.billing_account_id, r.currency)))
+}
+
+export function cycleBillKey (accountId: string, currency: string): string {
+  return `${accountId} ${currency}`
 }
 
 export async function findBill (db: Db, id: string, lock = false): Promise<BillRecord | undefined> {

@@ -8,10 +8,10 @@ export interface BillDocumentRecord {
   content: Buffer | null
 }
 
-export async function insertBillDocument (db: Db, doc: { id: string; billId: string; mimeType: string }): Promise<void> {
-  await db.insertInto('bill_document').values({
-    id: doc.id, bill_id: doc.billId, mime_type: doc.mimeType, size: null, content: null, rendered_at: null
-  }).execute()
+/** Reserves the documents of new bills: rows waiting for the renderer, inserted 500 per statement. */
+export async function insertBillDocuments (db: Db, docs: { id: string; billId: string; mimeType: string }[]): Promise<void> {
+  const rows = docs.map((doc) => ({ id: doc.id, bill_id: doc.billId, mime_type: doc.mimeType, size: null, content: null, rendered_at: null }))
+  for (let i = 0; i < rows.length; i += 500) await db.insertInto('bill_document').values(rows.slice(i, i + 500)).execute()
 }
 
 export async function findBillDocument (db: Db, id: string): Promise<BillDocumentRecord | undefined> {

@@ -69,13 +69,30 @@ export async function findRatesByExternalId (db: Db, externalIds: string[]): Pro
  * them billed.
  */
 export async function findUnbilledRates (db: Db, accountId: string, before: string, lock: boolean): Promise<RateRecord[]> {
+  return (await findUnbilledRatesOfAccounts(db, [accountId], before, lock)).get(accountId) ?? []
+}
+
+/**
+ * The unbilled rates dated before `before` of several accounts (a bill run's batch) in one statement, per
+ * account, oldest first. With `lock` the rows are locked in (account, date, id) order, the order every bill
+ * run and on-demand bill takes them in, so two of them meeting on the same accounts wait rather than deadlock.
+ */
+export async function findUnbilledRatesOfAccounts (db: Db, accountIds: string[], before: string, lock: boolean): Promise<Map<string, RateRecord[]>> {
+  const byAccount = new Map<string, RateRecord[]>()
+  if (accountIds.length === 0) return byAccount
+  // NOTE: `is_billed = 0` as a literal lets both stores read the partial index acbr_unbilled (migration 0002).
   let q = db.selectFrom('applied_customer_billing_rate').selectAll()
-    .where('billing_account_id', '=', accountId)
-    .where('is_billed', '=', 0)
+    .where('billing_account_id', 'in', accountIds)
+    .where('is_billed', '=', sql.lit(0))
     .where('date', '<', before)
-    .orderBy('date').orderBy('id')
+    .orderBy('billing_account_id').orderBy('date').orderBy('id')
   if (lock) q = q.forUpdate()
-  return (await q.execute()).map(toRecord)
+  for (const row of await q.execute()) {
+    const rates = byAccount.get(row.billing_account_id)
+    if (rates) rates.push(toRecord(row))
+    else byAccount.set(row.billing_account_id, [toRecord(row)])
+  }
+  return byAccount
 }
 
 export interface AccountWithUnbilledRates { accountId: string; oldestUnbilled: string }

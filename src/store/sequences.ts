@@ -5,9 +5,14 @@ import type { Db } from './database.ts'
  * number back, and on PostgreSQL the row lock serialises concurrent takers until they commit.
  */
 export async function nextSequenceValue (db: Db, name: string): Promise<number> {
-  // One statement: the first taker creates the counter at 1, later ones increment it (and lock its row).
-  const row = await db.insertInto('sequence').values({ name, value: 1 })
-    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('sequence.value', '+', 1) })))
+  return nextSequenceValues(db, name, 1)
+}
+
+/** Takes `count` consecutive values of a gap-free counter at once; returns the first of them. */
+export async function nextSequenceValues (db: Db, name: string, count: number): Promise<number> {
+  // One statement: the first taker creates the counter at `count`, later ones increment it (and lock its row).
+  const row = await db.insertInto('sequence').values({ name, value: count })
+    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('sequence.value', '+', count) })))
     .returning('value').executeTakeFirstOrThrow()
-  return Number(row.value)
+  return Number(row.value) - count + 1
 }

@@ -8,10 +8,10 @@ import { newId } from '../../src/domain/ids.ts'
 import type { BillRecord } from '../../src/domain/records.ts'
 import { ensureAccounts } from '../../src/store/accounts.ts'
 import { insertBill } from '../../src/store/bills.ts'
-import { findBillDocument, insertBillDocument, saveRenderedDocument } from '../../src/store/documents.ts'
+import { findBillDocument, insertBillDocuments, saveRenderedDocument } from '../../src/store/documents.ts'
 import { acquireLease, releaseLease } from '../../src/store/leases.ts'
 import { countRates, findAccountsWithUnbilledRates, findRate, findUnbilledRates, insertRates, type NewRate } from '../../src/store/rates.ts'
-import { nextSequenceValue } from '../../src/store/sequences.ts'
+import { nextSequenceValue, nextSequenceValues } from '../../src/store/sequences.ts'
 import { openStore } from '../../src/store/database.ts'
 import { openTestStore, storeKinds, TEST_DATABASE_URL } from '../helpers/stores.ts'
 
@@ -122,6 +122,13 @@ for (const kind of await storeKinds()) {
       assert.equal(await store.transaction((trx) => nextSequenceValue(trx, 'other_no')), 1, 'each name counts on its own')
     })
 
+    test('nextSequenceValues takes a block of consecutive numbers: the first of a new counter is 1', async () => {
+      assert.equal(await store.transaction((trx) => nextSequenceValues(trx, 'block_no', 5)), 1)
+      assert.equal(await store.transaction((trx) => nextSequenceValue(trx, 'block_no')), 6)
+      assert.equal(await store.transaction((trx) => nextSequenceValues(trx, 'block_no', 3)), 7)
+      assert.equal(await store.transaction((trx) => nextSequenceValue(trx, 'block_no')), 10)
+    })
+
     test('one on-cycle bill per account, period and currency; off-cycle bills and other currencies are not limited', async () => {
       await insertBill(store.db, cycleBill('ACC-U', 'EUR'))
       await assert.rejects(insertBill(store.db, cycleBill('ACC-U', 'EUR')), /unique|duplicate/i)
@@ -181,7 +188,7 @@ for (const kind of await storeKinds()) {
       const bill = cycleBill('ACC-D', 'EUR')
       await insertBill(store.db, bill)
       const documentId = newId()
-      await insertBillDocument(store.db, { id: documentId, billId: bill.id, mimeType: 'application/pdf' })
+      await insertBillDocuments(store.db, [{ id: documentId, billId: bill.id, mimeType: 'application/pdf' }])
       const pdf = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x2d, 0x00, 0xff, 0x80, 0x0a, 0x7f])
       assert.equal(await saveRenderedDocument(store.db, documentId, pdf, '2026-11-01T00:00:00.000Z'), true)
       assert.equal(await saveRenderedDocument(store.db, documentId, Buffer.from('other'), '2026-11-01T00:00:01.000Z'), false)
