@@ -101,7 +101,9 @@ async function billBatch (ids: string[], accounts: Map<string, AccountRecord>, a
   for (const id of ids) {
     const unit = cycleInput(id, accounts, asOf, defaultCycleDay)
     const key = `${unit.period.start.toISOString()}/${unit.period.end.toISOString()}`
-    byPeriod.get(key)?.push(unit) ?? byPeriod.set(key, [unit])
+    const units = byPeriod.get(key)
+    if (units) units.push(unit)
+    else byPeriod.set(key, [unit])
   }
   await deps.store.transaction(async (trx) => {
     const drafts: BillDraft[] = []
