@@ -4,6 +4,7 @@ import * as initial from './migrations/0001-initial.ts'
 import * as unbilledRatesIndex from './migrations/0002-unbilled-rates-index.ts'
 import * as listSortIndexes from './migrations/0003-list-sort-indexes.ts'
 import * as pendingDocumentsIndex from './migrations/0004-pending-documents-index.ts'
+import * as rateIndexChurn from './migrations/0005-rate-index-churn.ts'
 
 interface Migration { up(db: Kysely<any>, dialect: DialectName): Promise<void> }
 
@@ -12,7 +13,8 @@ const migrations: [string, Migration][] = [
   ['0001-initial', initial],
   ['0002-unbilled-rates-index', unbilledRatesIndex],
   ['0003-list-sort-indexes', listSortIndexes],
-  ['0004-pending-documents-index', pendingDocumentsIndex]
+  ['0004-pending-documents-index', pendingDocumentsIndex],
+  ['0005-rate-index-churn', rateIndexChurn]
 ]
 
 /** Key of the PostgreSQL advisory lock held while migrating (one migrator per database at a time). */

@@ -184,9 +184,9 @@ function columnParam (type: ColumnType, attribute: string, text: string, dialect
       return dialect === 'postgres' ? sql`${value.number}::numeric` : sql.val(Number(value.number))
     case 'bool':
       if (value.bool === undefined) throw invalidValue(attribute, `'${attribute}' is true or false, not '${text}'`)
-      // NOTE: booleans are stored as 0/1 integers. On PostgreSQL the parameter is sent untyped ('1'/'0'),
-      // which PostgreSQL reads as the column's type: right for an integer column and a boolean one alike.
-      return dialect === 'postgres' ? sql.val(value.bool ? '1' : '0') : sql.val(value.bool ? 1 : 0)
+      // NOTE: booleans are stored as 0/1 integers, compared with a literal 0 or 1 (nothing else can get here):
+      // the planner of either store uses a partial index `WHERE is_billed = 0` only for a literal (migration 0005).
+      return sql.lit(value.bool ? 1 : 0)
     case 'time':
       throw new Error('time columns are compared by timeTest')
   }
