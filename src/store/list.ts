@@ -85,17 +85,23 @@ export interface ListPage<T> { items: T[]; total: number; offset: number; limit:
 /**
  * One page of a resource list and the total number of matches, both computed by the database with the
  * same WHERE; only the page's rows are read. Ids are time-ordered, so the default order is creation order.
+ * A page that is not full ends the matches, so its offset and length are the total: `count(*)` (which
+ * reads every match) runs only when the page is full, or empty past the first page.
  */
 async function listFrom<T> (store: Store, table: keyof Database & string, map: ResourceQueryMap, q: ListQuery,
   toRecord: (row: any) => T): Promise<ListPage<T>> {
   const limit = q.limit ?? 1000
+  const dialect = store.dialect.name
+  const count = async () => {
+    const counted = applyFilters(store.db.selectFrom(table as 'customer_bill').select(sql<number>`count(*)`.as('n')), q.filters, map, dialect)
+    return Number((await counted.executeTakeFirstOrThrow()).n)
+  }
   try {
-    const counted = applyFilters(store.db.selectFrom(table as 'customer_bill').select(sql<number>`count(*)`.as('n')), q.filters, map, store.dialect.name)
-    const total = Number((await counted.executeTakeFirstOrThrow()).n)
-    if (limit === 0 || q.offset >= total) return { items: [], total, offset: q.offset, limit }
-    const rows = await applySort(applyFilters(store.db.selectFrom(table as 'customer_bill').selectAll(), q.filters, map, store.dialect.name),
-      q.sort, map, store.dialect.name).limit(limit).offset(q.offset).execute()
-    return { items: rows.map(toRecord), total, offset: q.offset, limit }
+    if (limit === 0) return { items: [], total: await count(), offset: q.offset, limit }
+    const rows = await applySort(applyFilters(store.db.selectFrom(table as 'customer_bill').selectAll(), q.filters, map, dialect),
+      q.sort, map, dialect).limit(limit).offset(q.offset).execute()
+    const known = rows.length < limit && (rows.length > 0 || q.offset === 0)
+    return { items: rows.map(toRecord), total: known ? q.offset + rows.length : await count(), offset: q.offset, limit }
   } catch (err) {
     throw asQueryError(err)
   }
