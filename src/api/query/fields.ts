@@ -24,10 +24,15 @@ const ALWAYS = ['id', 'href']
 
 /** Keeps `id`, `href` and the selected attributes, in the resource's own attribute order. */
 export function projectFields<T extends object> (resource: T, fields: readonly string[] | undefined): Partial<T> {
-  if (fields === undefined) return resource
+  return fieldProjection(fields)(resource) as Partial<T>
+}
+
+/** `projectFields` for many resources: the selection is built once (a list applies it to every item). */
+export function fieldProjection (fields: readonly string[] | undefined): <T extends object>(resource: T) => Partial<T> {
+  if (fields === undefined) return (resource) => resource
   const selection: Selection = new Map(ALWAYS.map((name) => [name, true]))
   for (const field of fields) select(selection, field.split('.'))
-  return project(resource, selection) as Partial<T>
+  return (resource) => project(resource, selection) as Partial<typeof resource>
 }
 
 function select (selection: Selection, path: string[]): void {

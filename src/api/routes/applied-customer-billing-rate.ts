@@ -10,7 +10,7 @@ import { findRate } from '../../store/rates.ts'
 import { listRates } from '../../store/list.ts'
 import { accountDefaults } from '../../context.ts'
 import { parseListQuery, parseRetrieveQuery } from '../query/parse-query.ts'
-import { projectFields } from '../query/fields.ts'
+import { fieldProjection, projectFields } from '../query/fields.ts'
 import type { RawQuery } from '../query/types.ts'
 import { AppliedCustomerBillingRateCreateSchema, AppliedCustomerBillingRateListSchema, AppliedCustomerBillingRateSchema, ErrorSchema } from '../schemas/index.ts'
 import { checkRateInput } from '../schemas/rate-validator.ts'
@@ -37,7 +37,8 @@ export async function rateRoutes (app: FastifyInstance): Promise<void> {
   }, async (req, reply) => {
     const query = parseListQuery(req.query as RawQuery, { maxLimit: config.maxPageSize, defaultLimit: config.maxPageSize })
     const page = await listRates(store, query)
-    return sendPage(req, reply, { ...page, items: page.items.map((r) => projectFields(rateResource(r, base), query.fields)) }, base)
+    const project = fieldProjection(query.fields)
+    return sendPage(req, reply, { ...page, items: page.items.map((r) => project(rateResource(r, base))) }, base)
   })
 
   app.get('/appliedCustomerBillingRate/:id', {

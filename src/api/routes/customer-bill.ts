@@ -8,7 +8,7 @@ import { findBill } from '../../store/bills.ts'
 import { listCustomerBills } from '../../store/list.ts'
 import { applyMergePatch, applyJsonPatch } from '../patch.ts'
 import { parseListQuery, parseRetrieveQuery } from '../query/parse-query.ts'
-import { projectFields } from '../query/fields.ts'
+import { fieldProjection, projectFields } from '../query/fields.ts'
 import type { RawQuery } from '../query/types.ts'
 import { CustomerBillListSchema, CustomerBillSchema, CustomerBillUpdateSchema, ErrorSchema } from '../schemas/index.ts'
 import { registerMethodNotAllowed } from '../errors.ts'
@@ -29,7 +29,8 @@ export async function customerBillRoutes (app: FastifyInstance): Promise<void> {
   }, async (req, reply) => {
     const query = parseListQuery(req.query as RawQuery, { maxLimit: config.maxPageSize, defaultLimit: config.maxPageSize })
     const page = await listCustomerBills(store, query)
-    const items = page.items.map((b) => projectFields(billResource(b, base), query.fields))
+    const project = fieldProjection(query.fields)
+    const items = page.items.map((b) => project(billResource(b, base)))
     return sendPage(req, reply, { ...page, items }, base)
   })
 
