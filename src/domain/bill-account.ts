@@ -8,7 +8,7 @@ import { billResource } from './resources.ts'
 import { findAccount } from '../store/accounts.ts'
 import { cycleBillKey, findCycleBilled, insertBills } from '../store/bills.ts'
 import { insertBillDocuments } from '../store/documents.ts'
-import { findUnbilledRates, markRatesBilled } from '../store/rates.ts'
+import { findUnbilledRates, markRatesBilledByBill } from '../store/rates.ts'
 import { nextSequenceValues } from '../store/sequences.ts'
 import type { Database } from '../store/types.ts'
 import { enqueueEvents } from '../events/outbox.ts'
@@ -95,13 +95,12 @@ export async function writeBills (trx: Transaction<Database>, drafts: BillDraft[
   const first = await nextSequenceValues(trx, 'bill_no', drafts.length)
   const bills = drafts.map((draft, i) => buildBill(draft, `${opts.billNumberPrefix}${String(first + i).padStart(8, '0')}`))
   await insertBills(trx, bills)
-  for (const [i, draft] of drafts.entries()) {
-    const bill = bills[i] as BillRecord
-    const marked = await markRatesBilled(trx, draft.rates.map((r) => r.id), bill.id)
-    if (marked !== draft.rates.length) {
-      // Another process billed some of these rates between our read and our write: give up this unit of work.
-      throw new DomainError(ErrorCodes.CONFLICT, 'Concurrent billing', `Rates of account ${draft.input.accountId} changed while billing`)
-    }
+  const rateCount = drafts.reduce((n, d) => n + d.rates.length, 0)
+  const marked = await markRatesBilledByBill(trx, drafts.map((draft, i) => ({ billId: (bills[i] as BillRecord).id, rateIds: draft.rates.map((r) => r.id) })))
+  if (marked !== rateCount) {
+    // Another process billed some of these rates between our read and our write: give up this unit of work.
+    const accounts = [...new Set(drafts.map((d) => d.input.accountId))]
+    throw new DomainError(ErrorCodes.CONFLICT, 'Concurrent billing', `Rates of account ${accounts.join(', ')} changed while billing`)
   }
   await insertBillDocuments(trx, bills.map((bill) => ({ id: documentIdOf(bill), billId: bill.id, mimeType: 'application/pdf' })))
   await enqueueEvents(trx, 'CustomerBillCreateEvent', bills.map((bill, i) => ({
