@@ -1,6 +1,6 @@
 import type { Clock } from './clock.ts'
 import { isDomainError } from './errors.ts'
-import { type AccountDefaults, prepareRate, storeRates } from './ingest-rates.ts'
+import { type AccountDefaults, prepareRate, SeenAccounts, storeRates } from './ingest-rates.ts'
 import type { TaxConfig } from './tax.ts'
 import type { Store } from '../store/database.ts'
 import type { NewRate } from '../store/rates.ts'
@@ -48,15 +48,16 @@ export async function importRates (lines: AsyncIterable<ImportLine>, deps: Impor
     if (result.errors.length < KEPT_ERRORS) result.errors.push({ line, reason })
   }
   let batch: NewRate[] = []
+  const seenAccounts = new SeenAccounts()
   const flush = async () => {
     if (batch.length === 0) return
-    const { created } = await storeRates(deps.store, batch, deps.accountDefaults, deps.clock.now(), { loadExisting: false })
+    const { created } = await storeRates(deps.store, batch, deps.accountDefaults, deps.clock.now(), { loadExisting: false, seenAccounts })
     result.created += created.length
     result.duplicates += batch.length - created.length
     batch = []
     onProgress?.({ read: result.read, created: result.created, duplicates: result.duplicates, rejected: result.rejected })
   }
-  const now = deps.clock.now()
+  const ctx = { taxConfig: deps.taxConfig, now: deps.clock.now() }
   for await (const item of lines) {
     result.read++
     if (item.error !== undefined || item.record === undefined) {
@@ -67,7 +68,7 @@ export async function importRates (lines: AsyncIterable<ImportLine>, deps: Impor
     // number such as "12.50""); the schema check then refuses what the domain does not read (unknown attributes).
     let rate: NewRate
     try {
-      rate = prepareRate(item.record, { taxConfig: deps.taxConfig, now })
+      rate = prepareRate(item.record, ctx)
     } catch (err) {
       // A record of the wrong shape altogether is explained by the schema, whatever the domain tripped over.
       const reason = isDomainError(err) ? err.message : deps.checkInput?.(item.record)

@@ -60,6 +60,8 @@ const MINOR_UNITS: ReadonlyMap<string, number> = new Map([
 const MAX_INTEGER_DIGITS = 15
 const MAX_FRACTION_DIGITS = 12
 const DECIMAL_STRING = /^-?(\d+)(?:\.(\d+))?$/
+// A decimal string within the bounds by its length alone: the usual amount, read without `checkBounds`.
+const PLAIN_AMOUNT = /^-?\d{1,15}(?:\.\d{1,12})?$/
 
 /** True for an active ISO 4217 code in upper case, e.g. 'EUR'; false for 'eur', 'XAU' or 'ABC'. */
 export function isCurrencyCode (value: unknown): value is string {
@@ -95,9 +97,11 @@ export function parseAmount (value: unknown, what: string): Decimal {
     if (!Number.isFinite(value)) {
       throw new DomainError(ErrorCodes.INVALID_MONEY, `${what} must be a finite number, got ${String(value)}`)
     }
-    return checkBounds(new MoneyDecimal(String(value)), what, String(value))
+    const text = String(value)
+    return PLAIN_AMOUNT.test(text) ? nonNegativeZero(new MoneyDecimal(text)) : checkBounds(new MoneyDecimal(text), what, text)
   }
   if (typeof value === 'string') {
+    if (PLAIN_AMOUNT.test(value)) return nonNegativeZero(new MoneyDecimal(value))
     if (value.length > 64) {
       throw new DomainError(ErrorCodes.INVALID_MONEY, `${what} is too long to be an amount, got ${describe(value)}`)
     }
@@ -157,6 +161,10 @@ function checkBounds (amount: Decimal, what: string, text: string): Decimal {
     throw new DomainError(ErrorCodes.INVALID_MONEY,
       `${what} is out of range (at most ${MAX_INTEGER_DIGITS} digits before and ${MAX_FRACTION_DIGITS} after the point), got ${text}`)
   }
+  return nonNegativeZero(amount)
+}
+
+function nonNegativeZero (amount: Decimal): Decimal {
   return amount.isZero() ? new MoneyDecimal(0) : amount
 }
 

@@ -80,8 +80,21 @@ export function taxForRate (rate: RateTaxInput, config: TaxConfig): RateTaxLine[
   if (rate.taxIncludedAmount !== undefined) return deriveFromIncluded(rate, rate.taxIncludedAmount, config)
   const rule = findRule(rate, config)
   if (rule === undefined) return []
-  const taxRate = toDecimal(rule.taxRate)
+  const taxRate = configRate(rule.taxRate)
   return [{ taxCategory: rule.taxCategory, taxRate, taxAmount: rate.taxExcludedAmount.times(taxRate) }]
+}
+
+// Configured rates as decimals, read once rather than once per rate of a bulk import (a handful of texts).
+const configRates = new Map<string, Decimal>()
+
+function configRate (text: string): Decimal {
+  let rate = configRates.get(text)
+  if (rate === undefined) {
+    if (configRates.size >= 1000) configRates.clear()
+    rate = toDecimal(text)
+    configRates.set(text, rate)
+  }
+  return rate
 }
 
 function useAppliedTax (rate: RateTaxInput, applied: AppliedTaxInput[], config: TaxConfig): RateTaxLine[] {
