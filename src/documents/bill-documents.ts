@@ -80,14 +80,18 @@ export async function renderPendingDocuments (deps: DocumentDeps, limit = 50): P
     return pending.length
   }
   let rendered = 0
+  // Documents are claimed in id order, each after the last one taken; from the start again when none is left
+  // after it (another process may have skipped one that is free now).
+  let after: string | undefined
   while (rendered < limit) {
-    const done = await deps.store.transaction(async (trx) => {
-      const doc = await claimPendingDocument(trx)
-      if (!doc) return false
+    const claimed = await deps.store.transaction(async (trx) => {
+      const doc = await claimPendingDocument(trx, after) ?? (after !== undefined ? await claimPendingDocument(trx) : undefined)
+      if (!doc) return undefined
       await saveDocument(trx, doc, await renderFor(trx, doc.billId, deps.issuerName), deps)
-      return true
+      return doc.id
     })
-    if (!done) break
+    if (claimed === undefined) break
+    after = claimed
     rendered++
   }
   return rendered

@@ -33,10 +33,17 @@ export async function findPendingDocuments (db: Db, limit: number): Promise<{ id
   return rows.map((r) => ({ id: r.id, billId: r.bill_id }))
 }
 
-/** Takes one waiting document for this transaction, skipping those another process holds (PostgreSQL). */
-export async function claimPendingDocument (db: Db): Promise<{ id: string; billId: string } | undefined> {
-  const row = await db.selectFrom('bill_document').select(['id', 'bill_id']).where('rendered_at', 'is', null)
-    .orderBy('id').limit(1).forUpdate().skipLocked().executeTakeFirst()
+/**
+ * Takes one waiting document for this transaction, skipping those another process holds (PostgreSQL), from
+ * `afterId` on when given.
+ * NOTE: a renderer passes the id it claimed last. Rendered documents stay in the partial index of waiting ones as
+ * dead entries until VACUUM, and a claim from the start walked over all of them: rendering slowed down with every
+ * document rendered (47 documents/s at 70,000 rendered, 100,000-bill run).
+ */
+export async function claimPendingDocument (db: Db, afterId?: string): Promise<{ id: string; billId: string } | undefined> {
+  let q = db.selectFrom('bill_document').select(['id', 'bill_id']).where('rendered_at', 'is', null)
+  if (afterId !== undefined) q = q.where('id', '>', afterId)
+  const row = await q.orderBy('id').limit(1).forUpdate().skipLocked().executeTakeFirst()
   return row ? { id: row.id, billId: row.bill_id } : undefined
 }
 
