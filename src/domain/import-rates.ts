@@ -1,6 +1,6 @@
 import type { Clock } from './clock.ts'
 import { isDomainError } from './errors.ts'
-import { type AccountDefaults, prepareRate, SeenAccounts, storeRates } from './ingest-rates.ts'
+import { type AccountDefaults, prepareRate, SeenAccounts, storeRateBatch } from './ingest-rates.ts'
 import type { TaxConfig } from './tax.ts'
 import type { Store } from '../store/database.ts'
 import type { NewRate } from '../store/rates.ts'
@@ -51,9 +51,9 @@ export async function importRates (lines: AsyncIterable<ImportLine>, deps: Impor
   const seenAccounts = new SeenAccounts()
   const flush = async () => {
     if (batch.length === 0) return
-    const { created } = await storeRates(deps.store, batch, deps.accountDefaults, deps.clock.now(), { loadExisting: false, seenAccounts })
-    result.created += created.length
-    result.duplicates += batch.length - created.length
+    const created = await storeRateBatch(deps.store, batch, deps.accountDefaults, deps.clock.now(), seenAccounts)
+    result.created += created
+    result.duplicates += batch.length - created
     batch = []
     onProgress?.({ read: result.read, created: result.created, duplicates: result.duplicates, rejected: result.rejected })
   }

@@ -126,21 +126,31 @@ export class SeenAccounts {
 /**
  * Stores prepared rates in one transaction, registering their billing accounts on first sight. Rates
  * carrying an `externalId` that is already stored are skipped, so re-sending a batch creates nothing new.
- * With `seenAccounts` (a bulk import), accounts registered by an earlier call are not registered again.
  */
-export async function storeRates (store: Store, rates: NewRate[], defaults: AccountDefaults, now: Date,
-  opts: { loadExisting?: boolean; seenAccounts?: SeenAccounts } = {}): Promise<IngestResult> {
-  const accounts = accountsToRegister(rates, defaults, now, opts.seenAccounts)
-  const result = await store.transaction(async (trx) => {
+export async function storeRates (store: Store, rates: NewRate[], defaults: AccountDefaults, now: Date): Promise<IngestResult> {
+  const accounts = accountsToRegister(rates, defaults, now, undefined)
+  return store.transaction(async (trx) => {
     await ensureAccounts(trx, accounts)
     const insertedIds = await insertRates(trx, rates)
     const created = rates.filter((r) => insertedIds.has(r.id)).map((r) => ({ ...r, isBilled: false, billId: null }))
     const skipped = rates.filter((r) => !insertedIds.has(r.id) && r.externalId !== null).map((r) => r.externalId as string)
-    const existing = opts.loadExisting === false ? [] : await findRatesByExternalId(trx, skipped)
-    return { created, existing }
+    return { created, existing: await findRatesByExternalId(trx, skipped) }
   })
-  opts.seenAccounts?.add(accounts)
-  return result
+}
+
+/**
+ * A bulk import's batch: `storeRates` without the stored records, returning how many rates were new. Accounts
+ * that `seenAccounts` knows from an earlier batch are not registered again.
+ */
+export async function storeRateBatch (store: Store, rates: NewRate[], defaults: AccountDefaults, now: Date,
+  seenAccounts: SeenAccounts): Promise<number> {
+  const accounts = accountsToRegister(rates, defaults, now, seenAccounts)
+  const created = await store.transaction(async (trx) => {
+    await ensureAccounts(trx, accounts)
+    return (await insertRates(trx, rates)).size
+  })
+  seenAccounts.add(accounts)
+  return created
 }
 
 function accountsToRegister (rates: NewRate[], defaults: AccountDefaults, now: Date, seen: SeenAccounts | undefined): AccountRecord[] {
