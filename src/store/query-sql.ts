@@ -155,6 +155,8 @@ function columnPredicate (ref: RawBuilder<unknown>, type: ColumnType, attribute:
   if (type === 'bool' && op !== 'eq') throw invalidValue(attribute, `'${attribute}' is true or false: only equality applies`)
   const params = values.map((v) => columnParam(type, attribute, v, dialect))
   // Equality leaves a text column as it is, so its index (built with the default collation) is used.
+  // NOTE: one value is compared with `=`: SQLite uses a partial index (`WHERE is_billed = 0`) for `= 0`, not `IN (0)`.
+  if (op === 'eq' && params.length === 1) return sql<SqlBool>`${numericIfMoney(ref, type, dialect)} = ${params[0]}`
   if (op === 'eq') return sql<SqlBool>`${numericIfMoney(ref, type, dialect)} IN (${sql.join(params)})`
   return sql<SqlBool>`${orderedColumn(ref, type, dialect)} ${sql.raw(CMP[op])} ${params[0]}`
 }
