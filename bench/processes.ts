@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url'
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
 export const WORK_DIR = join(ROOT, '.bench')
-const CLI = join(ROOT, 'src/cli/main.ts')
+/** tmfbill as deployed: the compiled build (`npm run build`, which run.ts does first), without the TypeScript loader. */
+const CLI = join(ROOT, 'dist/cli/main.js')
 const GNU_TIME = '/usr/bin/time'
 
 /** Environment of every tmfbill child: quiet logs, no scheduled bill run, nothing inherited that changes behaviour. */
@@ -16,13 +17,28 @@ export function childEnv (extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, LOG_LEVEL: 'warn', BILL_RUN_SCHEDULE: 'off', ...extra }
 }
 
-function nodeArgs (profileName: string | undefined): string[] {
-  if (profileName === undefined) return ['--import', 'tsx']
-  // One directory per process: Node writes one profile per thread there (the main thread's is the largest;
-  // tsx's module loader runs in a second thread).
+/** Node's arguments for a script: TypeScript files (the harness's own helpers) go through tsx. */
+function nodeArgs (profileName: string | undefined, script: string): string[] {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : []
+  if (profileName === undefined) return loader
+  // One directory per process: Node writes one profile per thread there (the main thread's is the largest).
   const dir = join(WORK_DIR, 'profiles', `${profileName}-${Date.now()}`)
   mkdirSync(dir, { recursive: true })
-  return ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx']
+  return ['--cpu-prof', '--cpu-prof-dir', dir, ...loader]
+}
+
+/** Compiles src/ into dist/ (`npm run build`) so that every tmfbill child runs the code of this checkout. */
+export async function buildTmfbill (): Promise<void> {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.setEncoding('utf8').on('data', (s: string) => { output += s })
+  child.stderr.setEncoding('utf8').on('data', (s: string) => { output += s })
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject)
+    child.once('close', resolve)
+  })
+  if (code !== 0) throw new Error(`npm run build failed:\n${output.slice(-4000)}`)
 }
 
 export interface CliRun {
@@ -39,7 +55,7 @@ export interface CliRun {
  * RSS: GNU time's maximum resident set size when /usr/bin/time exists, otherwise VmHWM sampled from /proc.
  */
 export async function runCli (args: string[], env: NodeJS.ProcessEnv, opts: { profileName?: string } = {}): Promise<CliRun> {
-  const node = [...nodeArgs(opts.profileName), CLI, ...args]
+  const node = [...nodeArgs(opts.profileName, CLI), CLI, ...args]
   const timeFile = join(WORK_DIR, `time-${process.pid}-${Date.now()}.txt`)
   const useTime = existsSync(GNU_TIME)
   const child = useTime
@@ -169,7 +185,7 @@ export async function startServerProcess (name: string, script: string, args: st
   mkdirSync(logDir, { recursive: true })
   const logFile = join(logDir, `${name}-${Date.now()}.log`)
   const log = createWriteStream(logFile)
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs(opts.profileName), script, ...args],
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs(opts.profileName, script), script, ...args],
     { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   child.stdout?.pipe(log)
   child.stderr?.pipe(log)

@@ -204,7 +204,8 @@ export function renderMarkdown (report: BenchReport, previousFile: string): stri
     'npm run bench -- --only http --duration 30      # only some suites, longer HTTP cases',
     'npm run bench -- --profile import,bill-run,serve  # CPU profiles into .bench/profiles (read them with bench/profile-top.ts)',
     '```', '',
-    'What a run does: it writes an NDJSON file of rated charges (10 per account, dated last month), imports it with ' +
+    'What a run does: it compiles tmfbill (`npm run build`: every tmfbill process runs `node dist/cli/main.js`, as deployed, ' +
+    'without the TypeScript loader and its thread), writes an NDJSON file of rated charges (10 per account, dated last month), imports it with ' +
     '`tmfbill import`, bills it with `tmfbill bill-run`, renders the bill PDFs with `tmfbill render-documents`, imports a second ' +
     'file of rates dated today (they stay unbilled), then starts `tmfbill serve` as a separate process (LOG_LEVEL=warn, ' +
     'BILL_RUN_SCHEDULE=off) and waits until it has no background work left. HTTP cases run with autocannon from the harness ' +

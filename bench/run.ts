@@ -7,7 +7,7 @@ import { importRateFile, measureOnDemand, renderDocumentsCommand, runBillRunComm
 import { EventListener, measureDeliveries, subscribe } from './events.ts'
 import { type HttpCase, type HttpFigures, pick, runHttpCase } from './http.ts'
 import { type BenchOptions, parseOptions, type StoreKind } from './options.ts'
-import { childEnv, cliScript, freePort, ROOT, runScript, sampleMemory, type ServerProcess, startServerProcess, WORK_DIR } from './processes.ts'
+import { buildTmfbill, childEnv, cliScript, freePort, ROOT, runScript, sampleMemory, type ServerProcess, startServerProcess, WORK_DIR } from './processes.ts'
 import { printSummary, renderMarkdown } from './report.ts'
 import type { BenchReport, HttpSuiteResult, MachineInfo, StoreResult } from './results.ts'
 import { type BenchDatabase, openBenchDatabase, waitForQuiet } from './stores.ts'
@@ -289,6 +289,8 @@ async function main (): Promise<void> {
   const machine = machineInfo()
   log(`tmfbill benchmarks: ${opts.stores.join(' + ')}, ${opts.size.name} size, suites ${[...opts.suites].join(', ')}; ` +
     `${machine.cores} × ${machine.cpu}, Node ${machine.node}`)
+  log('compiling tmfbill (npm run build): its processes run from dist/, as deployed')
+  await buildTmfbill()
   const files = await writeRateFiles(opts, tag)
   const stores: StoreResult[] = []
   try {
