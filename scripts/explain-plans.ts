@@ -17,7 +17,7 @@ import { parseListQuery } from '../src/api/query/parse-query.ts'
 import type { RawQuery } from '../src/api/query/types.ts'
 import { openStore, type Store } from '../src/store/database.ts'
 import { listCustomerBills, listRates } from '../src/store/list.ts'
-import { findAccountsWithUnbilledRates, findUnbilledRates } from '../src/store/rates.ts'
+import { findAccountsWithUnbilledRates, findUnbilledRates, findUnbilledRatesOfAccounts } from '../src/store/rates.ts'
 
 interface Case { title: string; request: string; run(store: Store): Promise<unknown> }
 
@@ -53,7 +53,15 @@ function cases (sample: Sample): Case[] {
       }
     },
     {
-      title: "Bill run and on-demand: one account's unbilled rates, locked",
+      title: "Bill run: a batch's unbilled rates (100 accounts), locked",
+      request: `findUnbilledRatesOfAccounts(100 accounts from ${sample.midAccount}, before = ${now}, FOR UPDATE)`,
+      run: async (store) => {
+        const page = await findAccountsWithUnbilledRates(store.db, now, sample.midAccount, 100)
+        await store.transaction((trx) => findUnbilledRatesOfAccounts(trx, page.map((p) => p.accountId), now, true))
+      }
+    },
+    {
+      title: "On-demand bill: one account's unbilled rates, locked",
       request: `findUnbilledRates(${sample.account}, before = ${now}, FOR UPDATE)`,
       run: (store) => store.transaction((trx) => findUnbilledRates(trx, sample.account, now, true))
     }
