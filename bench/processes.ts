@@ -29,16 +29,8 @@ function nodeArgs (profileName: string | undefined, script: string): string[] {
 
 /** Compiles src/ into dist/ (`npm run build`) so that every tmfbill child runs the code of this checkout. */
 export async function buildTmfbill (): Promise<void> {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.setEncoding('utf8').on('data', (s: string) => { output += s })
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { output += s })
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject)
-    child.once('close', resolve)
-  })
-  if (code !== 0) throw new Error(`npm run build failed:\n${output.slice(-4000)}`)
+  const run = await runNode([join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], process.env)
+  if (run.code !== 0) throw new Error(`npm run build failed:\n${(run.stdout + run.stderr).slice(-4000)}`)
 }
 
 export interface CliRun {
@@ -92,7 +84,14 @@ export async function runCliOrThrow (args: string[], env: NodeJS.ProcessEnv, opt
 
 /** Runs a TypeScript script of the harness in its own process and returns its standard output. */
 export async function runScript (script: string, args: string[]): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: childEnv({}), stdio: ['ignore', 'pipe', 'pipe'] })
+  const run = await runNode(['--import', 'tsx', script, ...args], childEnv({}))
+  if (run.code !== 0) throw new Error(`${script} exited with ${run.code}: ${run.stderr.slice(-2000)}`)
+  return run.stdout
+}
+
+/** Runs node with `args` to its end and collects its output. */
+async function runNode (args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s })
@@ -101,8 +100,7 @@ export async function runScript (script: string, args: string[]): Promise<string
     child.once('error', reject)
     child.once('close', resolve)
   })
-  if (code !== 0) throw new Error(`${script} exited with ${code}: ${stderr.slice(-2000)}`)
-  return stdout
+  return { code, stdout, stderr }
 }
 
 /** Reads one `Vm…` line of /proc/<pid>/status, in bytes; undefined once the process is gone. */
