@@ -45,10 +45,6 @@ function toRow (b: BillRecord): CustomerBillRow {
   }
 }
 
-export async function insertBill (db: Db, bill: BillRecord): Promise<void> {
-  await insertBills(db, [bill])
-}
-
 /** Inserts bills, 200 per statement (16 parameters a row: well under SQLite's bound-parameter limit). */
 export async function insertBills (db: Db, bills: BillRecord[]): Promise<void> {
   for (let i = 0; i < bills.length; i += 200) await db.insertInto('customer_bill').values(bills.slice(i, i + 200).map(toRow)).execute()

@@ -1,14 +1,10 @@
 import type { Db } from './database.ts'
 
 /**
- * Next value of a gap-free counter. Call it inside the transaction that uses the value: a rollback gives the
- * number back, and on PostgreSQL the row lock serialises concurrent takers until they commit.
+ * Takes `count` consecutive values of a gap-free counter at once and returns the first of them. Call it inside
+ * the transaction that uses the values: a rollback gives them back, and on PostgreSQL the row lock serialises
+ * concurrent takers until they commit.
  */
-export async function nextSequenceValue (db: Db, name: string): Promise<number> {
-  return nextSequenceValues(db, name, 1)
-}
-
-/** Takes `count` consecutive values of a gap-free counter at once; returns the first of them. */
 export async function nextSequenceValues (db: Db, name: string, count: number): Promise<number> {
   // One statement: the first taker creates the counter at `count`, later ones increment it (and lock its row).
   const row = await db.insertInto('sequence').values({ name, value: count })

@@ -7,11 +7,11 @@ import { billAccount } from '../../src/domain/bill-account.ts'
 import { newId } from '../../src/domain/ids.ts'
 import type { BillRecord } from '../../src/domain/records.ts'
 import { ensureAccounts } from '../../src/store/accounts.ts'
-import { insertBill } from '../../src/store/bills.ts'
+import { insertBills } from '../../src/store/bills.ts'
 import { findBillDocument, insertBillDocuments, saveRenderedDocument } from '../../src/store/documents.ts'
 import { acquireLease, releaseLease } from '../../src/store/leases.ts'
 import { countRates, findAccountsWithUnbilledRates, findRate, findUnbilledRates, insertRates, type NewRate } from '../../src/store/rates.ts'
-import { nextSequenceValue, nextSequenceValues } from '../../src/store/sequences.ts'
+import { nextSequenceValues } from '../../src/store/sequences.ts'
 import { openStore } from '../../src/store/database.ts'
 import { openTestStore, storeKinds, TEST_DATABASE_URL } from '../helpers/stores.ts'
 
@@ -108,33 +108,33 @@ for (const kind of await storeKinds()) {
       assert.equal(results.reduce((n, s) => n + s.size, 0), 50)
     })
 
-    test('nextSequenceValue is gap-free: concurrent takers get distinct numbers and a rollback gives its number back', async () => {
+    test('nextSequenceValues is gap-free: concurrent takers get distinct numbers and a rollback gives its number back', async () => {
       const committed: number[] = []
       const outcomes = await Promise.allSettled(Array.from({ length: 24 }, (_, i) => store.transaction(async (trx) => {
-        const value = await nextSequenceValue(trx, 'test_no')
+        const value = await nextSequenceValues(trx, 'test_no', 1)
         await sleep(i % 4)
         if (i % 3 === 0) throw new Error('rolled back on purpose')
         committed.push(value)
       })))
       assert.equal(outcomes.filter((o) => o.status === 'rejected').length, 8)
       assert.deepEqual(committed.sort((a, b) => a - b), Array.from({ length: 16 }, (_, i) => i + 1))
-      assert.equal(await store.transaction((trx) => nextSequenceValue(trx, 'test_no')), 17)
-      assert.equal(await store.transaction((trx) => nextSequenceValue(trx, 'other_no')), 1, 'each name counts on its own')
+      assert.equal(await store.transaction((trx) => nextSequenceValues(trx, 'test_no', 1)), 17)
+      assert.equal(await store.transaction((trx) => nextSequenceValues(trx, 'other_no', 1)), 1, 'each name counts on its own')
     })
 
     test('nextSequenceValues takes a block of consecutive numbers: the first of a new counter is 1', async () => {
       assert.equal(await store.transaction((trx) => nextSequenceValues(trx, 'block_no', 5)), 1)
-      assert.equal(await store.transaction((trx) => nextSequenceValue(trx, 'block_no')), 6)
+      assert.equal(await store.transaction((trx) => nextSequenceValues(trx, 'block_no', 1)), 6)
       assert.equal(await store.transaction((trx) => nextSequenceValues(trx, 'block_no', 3)), 7)
-      assert.equal(await store.transaction((trx) => nextSequenceValue(trx, 'block_no')), 10)
+      assert.equal(await store.transaction((trx) => nextSequenceValues(trx, 'block_no', 1)), 10)
     })
 
     test('one on-cycle bill per account, period and currency; off-cycle bills and other currencies are not limited', async () => {
-      await insertBill(store.db, cycleBill('ACC-U', 'EUR'))
-      await assert.rejects(insertBill(store.db, cycleBill('ACC-U', 'EUR')), /unique|duplicate/i)
-      await insertBill(store.db, cycleBill('ACC-U', 'USD'))
-      await insertBill(store.db, cycleBill('ACC-U', 'EUR', 'offCycle'))
-      await insertBill(store.db, cycleBill('ACC-U', 'EUR', 'offCycle'))
+      await insertBills(store.db, [cycleBill('ACC-U', 'EUR')])
+      await assert.rejects(insertBills(store.db, [cycleBill('ACC-U', 'EUR')]), /unique|duplicate/i)
+      await insertBills(store.db, [cycleBill('ACC-U', 'USD')])
+      await insertBills(store.db, [cycleBill('ACC-U', 'EUR', 'offCycle')])
+      await insertBills(store.db, [cycleBill('ACC-U', 'EUR', 'offCycle')])
       const n = await store.db.selectFrom('customer_bill').select((eb) => eb.fn.countAll().as('n'))
         .where('billing_account_id', '=', 'ACC-U').executeTakeFirstOrThrow()
       assert.equal(Number(n.n), 4)
@@ -186,7 +186,7 @@ for (const kind of await storeKinds()) {
 
     test('a bill document stores PDF bytes unchanged and is rendered once', async () => {
       const bill = cycleBill('ACC-D', 'EUR')
-      await insertBill(store.db, bill)
+      await insertBills(store.db, [bill])
       const documentId = newId()
       await insertBillDocuments(store.db, [{ id: documentId, billId: bill.id, mimeType: 'application/pdf' }])
       const pdf = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x2d, 0x00, 0xff, 0x80, 0x0a, 0x7f])
