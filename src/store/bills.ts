@@ -1,6 +1,5 @@
-import type { CompiledQuery } from 'kysely'
 import type { BillRecord } from '../domain/records.ts'
-import { type Db, readJson, writeJson } from './database.ts'
+import { type Db, readJson, reusableQuery, writeJson } from './database.ts'
 import type { CustomerBillRow } from './types.ts'
 
 function toRecord (row: CustomerBillRow): BillRecord {
@@ -68,22 +67,12 @@ export function cycleBillKey (accountId: string, currency: string): string {
 }
 
 // NOTE: GET customerBill/{id} is the hottest read; building and compiling the same kysely query on every
-// request cost about as much CPU as SQLite's lookup itself. The SQL depends only on the dialect, so it is
-// compiled once per Kysely instance and run with the id as its one parameter.
-const byIdQueries = new WeakMap<Db, CompiledQuery<CustomerBillRow>>()
-
-function billByIdQuery (db: Db, id: string): CompiledQuery<CustomerBillRow> {
-  let template = byIdQueries.get(db)
-  if (template === undefined) {
-    template = db.selectFrom('customer_bill').selectAll().where('id', '=', id).compile()
-    byIdQueries.set(db, template)
-  }
-  return { ...template, parameters: [id] }
-}
+// request cost about as much CPU as SQLite's lookup itself.
+const billById = reusableQuery((db) => db.selectFrom('customer_bill').selectAll().where('id', '=', ''))
 
 export async function findBill (db: Db, id: string, lock = false): Promise<BillRecord | undefined> {
   if (!lock) {
-    const { rows } = await db.executeQuery(billByIdQuery(db, id))
+    const { rows } = await db.executeQuery(billById(db, [id]))
     return rows[0] ? toRecord(rows[0]) : undefined
   }
   const row = await db.selectFrom('customer_bill').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
-import { CompiledQuery, type Driver, Kysely, type KyselyConfig, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
+import { CompiledQuery, type Driver, Kysely, type KyselyConfig, PostgresAdapter, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
 import { ConfigError } from '../config.ts'
 import { type DialectCapabilities, postgresCapabilities, sqliteCapabilities } from './dialect.ts'
 import { migrate } from './migrate.ts'
@@ -166,4 +166,25 @@ export function readJson<T> (value: unknown): T {
 
 export function writeJson (value: unknown): string {
   return JSON.stringify(value)
+}
+
+/** Whether `db` talks to PostgreSQL (for the few statements written differently per store). */
+export function isPostgres (db: Db): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter
+}
+
+/**
+ * A query built and compiled once per Kysely instance or transaction, then run again with new parameters: for
+ * hot paths, where kysely's building and compiling of the same query cost as much CPU as the database's work.
+ */
+export function reusableQuery<R> (build: (db: Db) => { compile(): CompiledQuery<R> }): (db: Db, parameters: readonly unknown[]) => CompiledQuery<R> {
+  const compiled = new WeakMap<Db, CompiledQuery<R>>()
+  return (db, parameters) => {
+    let template = compiled.get(db)
+    if (template === undefined) {
+      template = build(db).compile()
+      compiled.set(db, template)
+    }
+    return { ...template, parameters }
+  }
 }

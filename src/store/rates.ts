@@ -1,6 +1,6 @@
-import { type CompiledQuery, PostgresAdapter, sql } from 'kysely'
+import { sql } from 'kysely'
 import type { RateRecord } from '../domain/records.ts'
-import { type Db, readJson, writeJson } from './database.ts'
+import { type Db, isPostgres, readJson, reusableQuery, writeJson } from './database.ts'
 import type { RateRow } from './types.ts'
 
 export type NewRate = Omit<RateRecord, 'isBilled' | 'billId'>
@@ -45,7 +45,7 @@ export function rateRowFromRecord (r: RateRecord): RateRow {
  */
 export async function insertRates (db: Db, rates: NewRate[]): Promise<Set<string>> {
   if (rates.length === 0) return new Set()
-  return db.getExecutor().adapter instanceof PostgresAdapter ? insertRatesPostgres(db, rates) : insertRatesSqlite(db, rates)
+  return isPostgres(db) ? insertRatesPostgres(db, rates) : insertRatesSqlite(db, rates)
 }
 
 /** The stored columns of a new rate, in the order of `rateValues`. */
@@ -57,28 +57,29 @@ function rateValues (r: NewRate): unknown[] {
     r.productId, r.createdAt, writeJson(r.body)]
 }
 
-let sqliteInsert: CompiledQuery | undefined
-
 // NOTE: on SQLite, one prepared single-row INSERT per rate (the statement cache keeps it prepared) costs about
 // what SQLite itself needs; a 1,000-row INSERT … RETURNING cost as much again in kysely's compiling of its
-// 12,000 values. Kysely compiles the statement once, with each column's name as its value, which also tells the
+// 12,000 values. Kysely compiles the statement with each column's name as its value, which also tells the
 // order its parameters take; `changes` says whether the row went in.
+const sqliteRateInsert = reusableQuery((db) => {
+  const probe = Object.fromEntries(RATE_COLUMNS.map((c) => [c, c])) as unknown as RateRow
+  const query = db.insertInto('applied_customer_billing_rate').values(probe).onConflict((oc) => oc.column('external_id').doNothing())
+  return {
+    compile: () => {
+      const compiled = query.compile()
+      if (compiled.parameters.join() !== RATE_COLUMNS.join()) throw new Error(`unexpected rate insert: ${compiled.sql}`)
+      return compiled
+    }
+  }
+})
+
 async function insertRatesSqlite (db: Db, rates: NewRate[]): Promise<Set<string>> {
-  sqliteInsert ??= compileSqliteInsert(db)
   const inserted = new Set<string>()
   for (const r of rates) {
-    const result = await db.executeQuery({ ...sqliteInsert, parameters: rateValues(r) })
+    const result = await db.executeQuery(sqliteRateInsert(db, rateValues(r)))
     if (result.numAffectedRows === 1n) inserted.add(r.id)
   }
   return inserted
-}
-
-function compileSqliteInsert (db: Db): CompiledQuery {
-  const probe = Object.fromEntries(RATE_COLUMNS.map((c) => [c, c])) as unknown as RateRow
-  const compiled = db.insertInto('applied_customer_billing_rate').values(probe)
-    .onConflict((oc) => oc.column('external_id').doNothing()).compile()
-  if (compiled.parameters.join() !== RATE_COLUMNS.join()) throw new Error(`unexpected rate insert: ${compiled.sql}`)
-  return compiled
 }
 
 // NOTE: on PostgreSQL, one statement per call with one array parameter per column (unnest), rather than a
@@ -183,7 +184,7 @@ export async function markRatesBilled (db: Db, rateIds: string[], billId: string
  * most of a batch's time there. SQLite, in process, runs one statement per bill.
  */
 export async function markRatesBilledByBill (db: Db, bills: { billId: string; rateIds: string[] }[]): Promise<number> {
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
+  if (!isPostgres(db)) {
     let updated = 0
     for (const { billId, rateIds } of bills) updated += await markRatesBilled(db, rateIds, billId)
     return updated
