@@ -30,6 +30,7 @@ const EnvSchema = Type.Object({
   EVENT_RETRY_MAX_DELAY_MS: Type.Integer({ minimum: 1, default: 10800000 }),
   EVENT_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
   EVENT_POLL_MS: Type.Integer({ minimum: 10, default: 500 }),
+  EVENT_RETENTION_DAYS: Type.Integer({ minimum: 0, default: 30 }),
   ALLOW_PRIVATE_CALLBACKS: Type.Union([Type.Literal('true'), Type.Literal('false')], { default: 'false' })
 })
 
@@ -62,6 +63,8 @@ export interface Config {
     concurrency: number
     pollMs: number
     allowPrivateCallbacks: boolean
+    /** Days delivered deliveries and their fully delivered events are kept; 0 keeps them for ever. */
+    retentionDays: number
   }
 }
 
@@ -101,7 +104,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: Par
       retryMaxDelayMs: e.EVENT_RETRY_MAX_DELAY_MS,
       concurrency: e.EVENT_CONCURRENCY,
       pollMs: e.EVENT_POLL_MS,
-      allowPrivateCallbacks: e.ALLOW_PRIVATE_CALLBACKS === 'true'
+      allowPrivateCallbacks: e.ALLOW_PRIVATE_CALLBACKS === 'true',
+      retentionDays: e.EVENT_RETENTION_DAYS
     },
     ...overrides
   }

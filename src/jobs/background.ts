@@ -6,6 +6,7 @@ import { processNextOnDemand } from '../domain/on-demand.ts'
 import { runBillRun } from '../domain/bill-run.ts'
 import { renderPendingDocuments } from '../documents/bill-documents.ts'
 import type { Store } from '../store/database.ts'
+import { pruneDelivered } from '../store/deliveries.ts'
 import { acquireLease, releaseLease } from '../store/leases.ts'
 import { billingOptions } from '../context.ts'
 import { type Loop, type LoopLogger, startLoop } from './loop.ts'
@@ -24,12 +25,14 @@ export interface BackgroundDeps {
   events?: Loop
 }
 
+const PRUNE_BATCH = 1000
+
 /** The lease that keeps the in-server bill-run scheduler on one node at a time. */
 export const SCHEDULER_LEASE = 'bill-run-scheduler'
 
 /**
  * The work a server process does besides answering requests: on-demand bills, bill documents, event
- * delivery and the bill-run scheduler. Every loop is safe to run in several processes over one PostgreSQL.
+ * delivery, the pruning of delivered events and the bill-run scheduler. Every loop is safe to run in several processes over one PostgreSQL.
  */
 export function startBackgroundJobs (deps: BackgroundDeps): BackgroundJobs {
   const { config, store, clock, log } = deps
@@ -51,7 +54,16 @@ export function startBackgroundJobs (deps: BackgroundDeps): BackgroundJobs {
       return false
     }, log)
     : undefined
-  const loops = [onDemand, documents, deps.events, scheduler].filter((l): l is Loop => l !== undefined)
+  // Deliveries delivered more than EVENT_RETENTION_DAYS ago go, and then their events: 1,000 rows a statement,
+  // hourly, and at once again while a pass finds a full batch (docs/events.md).
+  const retentionMs = config.events.retentionDays * 86_400_000
+  const retention = retentionMs > 0
+    ? startLoop('eventRetention', 3600_000, async () => {
+      const pruned = await pruneDelivered(store.db, new Date(clock.now().getTime() - retentionMs), PRUNE_BATCH)
+      return pruned.deliveries === PRUNE_BATCH || pruned.events === PRUNE_BATCH
+    }, log)
+    : undefined
+  const loops = [onDemand, documents, deps.events, scheduler, retention].filter((l): l is Loop => l !== undefined)
   return {
     wake (job) {
       if (job === 'onDemand') onDemand.wake()

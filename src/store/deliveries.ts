@@ -232,3 +232,24 @@ export async function resetDeliveries (db: Db, target: { ids: string[] } | { sub
     .returning('id').execute()
   return rows.map((r) => r.id)
 }
+
+/**
+ * Deletes, up to `limit` of each, the deliveries delivered before `before` and the cancelled ones created before
+ * it, then the events fanned out before `before` that have no delivery left. Pending and dead deliveries, and
+ * their events, stay whatever their age. The latest event always stays: on SQLite the next event's `seq` is the
+ * largest one plus one.
+ */
+export async function pruneDelivered (db: Db, before: Date, limit: number): Promise<{ deliveries: number; events: number }> {
+  const at = before.toISOString()
+  const deliveries = await db.deleteFrom('event_delivery').where('id', 'in', (eb) => eb.selectFrom('event_delivery')
+    .select('id').where((w) => w.or([
+      w.and([w('status', '=', 'delivered'), w('delivered_at', '<', at)]),
+      w.and([w('status', '=', 'cancelled'), w('created_at', '<', at)])
+    ])).limit(limit)).executeTakeFirst()
+  const events = await db.deleteFrom('event_outbox').where('id', 'in', (eb) => eb.selectFrom('event_outbox as o').select('o.id')
+    .where('o.fanned_out_at', '<', at)
+    .where('o.seq', '<', eb.selectFrom('event_outbox').select((e) => e.fn.max('seq').as('latest')))
+    .where((w) => w.not(w.exists(w.selectFrom('event_delivery as d').select('d.id').whereRef('d.event_id', '=', 'o.id'))))
+    .limit(limit)).executeTakeFirst()
+  return { deliveries: Number(deliveries.numDeletedRows), events: Number(events.numDeletedRows) }
+}

@@ -24,6 +24,7 @@ export function eventsConfig (overrides: Partial<EventsConfig> = {}): Pick<Confi
       concurrency: 4,
       pollMs: 20,
       allowPrivateCallbacks: true,
+      retentionDays: 30,
       ...overrides
     }
   }
