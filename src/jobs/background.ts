@@ -32,7 +32,8 @@ export const SCHEDULER_LEASE = 'bill-run-scheduler'
 
 /**
  * The work a server process does besides answering requests: on-demand bills, bill documents, event
- * delivery, the pruning of delivered events and the bill-run scheduler. Every loop is safe to run in several processes over one PostgreSQL.
+ * delivery, the pruning of delivered events and the bill-run scheduler. Every loop is safe to run in several
+ * processes over one PostgreSQL.
  */
 export function startBackgroundJobs (deps: BackgroundDeps): BackgroundJobs {
   const { config, store, clock, log } = deps
