@@ -11,25 +11,33 @@ function storable (text: string): boolean {
   return !text.includes(NUL) && !LONE_SURROGATE.test(text)
 }
 
-/** Where in a parsed JSON body the first unstorable key or string is (`Attribute 'a.b[2]'`), or undefined. */
-function findUnstorable (value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return storable(value) ? undefined : path === '' ? 'The body' : `Attribute '${path}'`
+/** The first unstorable key or string of a parsed JSON body: the steps to it (built only once one is found). */
+interface Unstorable { steps: (string | number)[]; inKey: boolean }
+
+function findUnstorable (value: unknown): Unstorable | undefined {
+  if (typeof value === 'string') return storable(value) ? undefined : { steps: [], inKey: false }
   if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = findUnstorable(item, `${path}[${i}]`)
-      if (found !== undefined) return found
+    for (let i = 0; i < value.length; i++) {
+      const found = findUnstorable(value[i])
+      if (found !== undefined) { found.steps.unshift(i); return found }
     }
     return undefined
   }
   // Only JSON objects are walked: a streamed NDJSON body is an object too, and its lines are checked one by one.
   if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return undefined
-  for (const [key, item] of Object.entries(value)) {
-    const here = path === '' ? key : `${path}.${key}`
-    if (!storable(key)) return path === '' ? 'An attribute name' : `An attribute name in '${path}'`
-    const found = findUnstorable(item, here)
-    if (found !== undefined) return found
+  for (const key of Object.keys(value)) {
+    if (!storable(key)) return { steps: [], inKey: true }
+    const found = findUnstorable((value as Record<string, unknown>)[key])
+    if (found !== undefined) { found.steps.unshift(key); return found }
   }
   return undefined
+}
+
+/** `a.b[2]` from its steps. */
+function pathOf (steps: (string | number)[]): string {
+  let path = ''
+  for (const step of steps) path += typeof step === 'number' ? `[${step}]` : path === '' ? step : `.${step}`
+  return path
 }
 
 function checkRequest (req: FastifyRequest): void {
@@ -49,26 +57,16 @@ function checkRequest (req: FastifyRequest): void {
   if (problem !== undefined) throw new DomainError(ErrorCodes.INVALID_BODY, 'Invalid text', problem)
 }
 
-/** Whether every key and string of a parsed JSON value can be stored: `findUnstorable` without building paths. */
-function allStorable (value: unknown): boolean {
-  if (typeof value === 'string') return storable(value)
-  if (Array.isArray(value)) {
-    for (const item of value) if (!allStorable(item)) return false
-    return true
-  }
-  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return true
-  for (const key of Object.keys(value)) {
-    if (!storable(key) || !allStorable((value as Record<string, unknown>)[key])) return false
-  }
-  return true
-}
-
 /** Why a parsed JSON document cannot be stored as it is, or undefined: also used for each line of a bulk ingest. */
 export function unstorableText (document: unknown): string | undefined {
-  // NOTE: the walk that names the place runs only when something is wrong; a bulk import checks every line.
-  if (allStorable(document)) return undefined
-  const where = findUnstorable(document, '')
-  return where === undefined ? undefined : `${where} contains the NUL character (\\u0000) or an unpaired surrogate, which cannot be stored`
+  // NOTE: the path is built only for a document that fails; a bulk import checks every line.
+  const found = findUnstorable(document)
+  if (found === undefined) return undefined
+  const path = pathOf(found.steps)
+  const where = found.inKey
+    ? (path === '' ? 'An attribute name' : `An attribute name in '${path}'`)
+    : (path === '' ? 'The body' : `Attribute '${path}'`)
+  return `${where} contains the NUL character (\\u0000) or an unpaired surrogate, which cannot be stored`
 }
 
 /** Refuses, on every route, text that a store cannot keep (see the note above). Register before the routes. */
